@@ -1,0 +1,8 @@
+from django.conf import settings
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    municipality = getattr(user, "municipality", None) if user and user.is_authenticated else None
+    return {"site_municipality": municipality, "site_is_demo": bool(municipality and municipality.is_demo),
+            "site_debug": settings.DEBUG}

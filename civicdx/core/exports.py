@@ -1,0 +1,43 @@
+"""Tables out as CSV (UTF-8 with BOM, opens in Excel) or .xlsx, with spreadsheet formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    """A string that a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def rows_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([escape_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def rows_to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str = "データ") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([escape_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+HEADER_FILL = PatternFill("solid", fgColor="E8F1FE")
+HEADER_FONT = Font(bold=True)

@@ -1,0 +1,237 @@
+/*
+ * civicdx front-end helpers (vanilla JS, no framework).
+ *
+ * (a) Charts: every <div class="chart" data-chart='{...ECharts option...}'>
+ *     is initialised with window.echarts (vendor/echarts.min.js, loaded
+ *     before this file) and resized when the window resizes. Content swapped
+ *     in by htmx is picked up too (htmx:load).
+ * (b) Job progress: an element with data-job-url="/jobs/123/status" polls
+ *     that URL every second. The JSON answer is
+ *       {status, progress, total, message, result_url}
+ *     The .progress__bar width and .progress__label text inside the element
+ *     follow it; on status "SUCCESSFUL" or "FAILED" polling stops and, if
+ *     result_url is given, the browser goes there.
+ */
+(function () {
+  "use strict";
+
+  /* ---------------------------------------------------------------- */
+  /* (a) ECharts                                                      */
+  /* ---------------------------------------------------------------- */
+
+  // DADS-based defaults; an option's own colours/fonts still win.
+  var CHART_THEME = {
+    color: [
+      "#0017c1", // blue-900 (primary)
+      "#fb5b01", // orange-600
+      "#259d63", // green-600
+      "#8843e1", // purple-600
+      "#00a3bf", // cyan-600
+      "#d2a400", // yellow-600
+      "#db00db", // magenta-600
+      "#7f7f7f", // solid-gray-500
+      "#4979f5", // blue-500
+      "#a90000"  // red-1000
+    ],
+    backgroundColor: "transparent",
+    textStyle: {
+      fontFamily: '"Noto Sans JP", "Noto Sans CJK JP", "Hiragino Sans", sans-serif',
+      color: "#333333"
+    }
+  };
+  var THEME_NAME = "civicdx-dads";
+  var themeRegistered = false;
+  var charts = [];
+
+  function initCharts(root) {
+    var echarts = window.echarts;
+    if (!echarts) return;
+    if (!themeRegistered) {
+      echarts.registerTheme(THEME_NAME, CHART_THEME);
+      themeRegistered = true;
+    }
+    var scope = root && root.querySelectorAll ? root : document;
+    var nodes = Array.prototype.slice.call(scope.querySelectorAll(".chart[data-chart]"));
+    if (scope.matches && scope.matches(".chart[data-chart]")) nodes.unshift(scope);
+
+    nodes.forEach(function (el) {
+      if (el.getAttribute("data-chart-ready") === "1") return;
+      var option;
+      try {
+        option = JSON.parse(el.getAttribute("data-chart"));
+      } catch (err) {
+        if (window.console) console.error("civicdx: invalid data-chart JSON", el, err);
+        return;
+      }
+      var chart = echarts.getInstanceByDom(el) || echarts.init(el, THEME_NAME);
+      chart.setOption(option, true);
+      el.setAttribute("data-chart-ready", "1");
+      charts.push(chart);
+    });
+  }
+
+  function resizeNow() {
+    charts = charts.filter(function (chart) {
+      var dom = chart.isDisposed() ? null : chart.getDom();
+      if (!dom || !dom.isConnected) {
+        if (!chart.isDisposed()) chart.dispose();
+        return false;
+      }
+      chart.resize();
+      return true;
+    });
+  }
+
+  var resizeQueued = false;
+  function resizeCharts() {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    window.requestAnimationFrame(function () {
+      resizeQueued = false;
+      resizeNow();
+    });
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* (b) Job progress polling                                         */
+  /* ---------------------------------------------------------------- */
+
+  var POLL_MS = 1000;
+  var MAX_FAILURES = 30; // ~30 s of unreachable status URL, then give up
+  var FINAL = { SUCCESSFUL: true, FAILED: true };
+
+  function findIn(el, selector) {
+    return el.matches(selector) ? el : el.querySelector(selector);
+  }
+
+  function toNumber(value) {
+    var n = typeof value === "number" ? value : parseFloat(value);
+    return isFinite(n) ? n : null;
+  }
+
+  function fmt(n) {
+    return n.toLocaleString("ja-JP");
+  }
+
+  function render(el, data) {
+    var bar = findIn(el, ".progress__bar");
+    var label = findIn(el, ".progress__label");
+    var track = bar ? bar.closest(".progress") : findIn(el, ".progress");
+    var progress = toNumber(data.progress);
+    var total = toNumber(data.total);
+    var status = String(data.status || "");
+
+    var pct = null;
+    if (progress !== null && total !== null && total > 0) {
+      pct = (progress / total) * 100;
+    } else if (progress !== null && (total === null || total === 0)) {
+      pct = progress; // no total: progress is already a percentage
+    }
+    if (status === "SUCCESSFUL") pct = 100;
+    if (pct !== null) pct = Math.max(0, Math.min(100, pct));
+
+    if (bar && pct !== null) bar.style.width = pct.toFixed(1) + "%";
+
+    if (track) {
+      track.classList.toggle("is-done", status === "SUCCESSFUL");
+      track.classList.toggle("is-failed", status === "FAILED");
+      if (track.getAttribute("role") === "progressbar" && pct !== null) {
+        track.setAttribute("aria-valuemin", "0");
+        track.setAttribute("aria-valuemax", "100");
+        track.setAttribute("aria-valuenow", String(Math.round(pct)));
+      }
+    }
+
+    if (label) {
+      var parts = [];
+      if (data.message) parts.push(String(data.message));
+      if (progress !== null && total !== null && total > 0) {
+        parts.push(fmt(progress) + " / " + fmt(total));
+      }
+      if (pct !== null) parts.push(Math.floor(pct) + "%");
+      if (parts.length) label.textContent = parts.join("　");
+    }
+  }
+
+  function pollJob(el) {
+    if (el.getAttribute("data-job-polling") === "1") return;
+    el.setAttribute("data-job-polling", "1");
+    var url = el.getAttribute("data-job-url");
+    var failures = 0;
+
+    function next() {
+      if (!el.isConnected) return; // element swapped out: stop
+      window.setTimeout(tick, POLL_MS);
+    }
+
+    function tick() {
+      if (!el.isConnected) return;
+      fetch(url, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store"
+      })
+        .then(function (res) {
+          if (!res.ok) throw new Error("HTTP " + res.status);
+          return res.json();
+        })
+        .then(function (data) {
+          failures = 0;
+          render(el, data || {});
+          var status = String((data && data.status) || "");
+          if (FINAL[status]) {
+            el.setAttribute("data-job-polling", "done");
+            if (data.result_url) window.location.href = data.result_url;
+            return;
+          }
+          next();
+        })
+        .catch(function (err) {
+          failures += 1;
+          if (failures >= MAX_FAILURES) {
+            var label = findIn(el, ".progress__label");
+            if (label) label.textContent = "進捗を取得できませんでした。ページを再読み込みしてください。";
+            el.setAttribute("data-job-polling", "error");
+            if (window.console) console.error("civicdx: job polling stopped", url, err);
+            return;
+          }
+          next();
+        });
+    }
+
+    tick();
+  }
+
+  function initJobs(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var nodes = Array.prototype.slice.call(scope.querySelectorAll("[data-job-url]"));
+    if (scope.matches && scope.matches("[data-job-url]")) nodes.unshift(scope);
+    nodes.forEach(pollJob);
+  }
+
+  /* ---------------------------------------------------------------- */
+  /* Wiring                                                           */
+  /* ---------------------------------------------------------------- */
+
+  function init(root) {
+    initCharts(root);
+    initJobs(root);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+  window.addEventListener("resize", resizeCharts);
+  // The print layout has another width: refit the charts when it applies
+  // (app.css also scales the drawn chart to the printed width).
+  if (window.matchMedia) {
+    var printMedia = window.matchMedia("print");
+    if (printMedia.addEventListener) printMedia.addEventListener("change", resizeNow);
+  }
+  // htmx (if present) fires htmx:load for each piece of new content.
+  document.addEventListener("htmx:load", function (evt) {
+    init(evt.target || document);
+  });
+})();

@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from civicdx.core.api import api
+from civicdx.survey.api import router as survey_router
+
+api.add_router("/", survey_router)
+
+urlpatterns = [path("", api.urls)]

@@ -147,13 +147,13 @@ def generate(scale: str = "small", seed: int = 2021) -> DemoCity:
 
     divisions: list[tuple[str, str, str, list[str], list[str]]] = []  # (局, 部, 課, 大分類, 中分類)
     for (bureau, majors, minors, names, departments), count in zip(bureaus, division_counts, strict=True):
-        pool = COMMON_DIVISIONS[:1] + names + [n for n in COMMON_DIVISIONS[1:] if n not in names]
+        pool = list(dict.fromkeys(COMMON_DIVISIONS[:1] + names + COMMON_DIVISIONS[1:]))
         used: set[str] = set()
         for i in range(count):
             base = pool[i % len(pool)]
             name = base if i < len(pool) else f"{base[:-1]}第{i // len(pool) + 1}課" if base.endswith("課") else f"{base}{i // len(pool) + 1}"
-            while name in used:
-                name += "二"
+            while name in used:  # 企画課 → 企画第2課
+                name = f"{base[:-1]}第{len([u for u in used if u.startswith(base[:-1])]) + 1}課"
             used.add(name)
             department = departments[(i * len(departments)) // count] if departments else ""
             divisions.append((bureau, department, name, majors, minors))

@@ -13,8 +13,9 @@ from civicdx.survey.importing.parser import ParseResult, parse_sheets
 from civicdx.survey.importing.profiles import STANDARD
 from civicdx.survey.importing.reader import Sheet
 from civicdx.survey.importing.service import ImportOutcome, ImportSource, import_record_create, survey_import  # noqa: F401
-from civicdx.survey.models import SectionResponse, Step, Survey, Task
+from civicdx.survey.models import SectionResponse, SectionTotals, Step, Survey, Task
 from civicdx.survey.standard import COLUMNS
+from civicdx.survey.totals import section_totals_refresh
 
 STATUS_FLOW = {
     Survey.Status.PREPARING: {Survey.Status.OPEN},
@@ -130,6 +131,7 @@ def task_save(*, actor: User, survey: Survey, section: OrgUnit, task: Task | Non
         Step(task=task, survey=survey, no=s.no, name=s.name, kind=s.kind, minutes_per_case=s.minutes_per_case,
              cases_per_year=s.cases_per_year, reported_hours=s.reported_hours, medium=s.medium, has_seal=s.has_seal,
              system=s.system, worker_type=s.worker_type, note=s.note, hours=s.hours) for s in parsed.steps])
+    section_totals_refresh(survey=survey, section_ids=[section.pk])
     response, _ = SectionResponse.objects.get_or_create(survey=survey, section=section)
     if response.status == SectionResponse.Status.NOT_STARTED:
         response.status = SectionResponse.Status.DRAFT
@@ -144,6 +146,7 @@ def task_delete(*, actor: User, task: Task) -> None:
     audit_record(actor=actor, action="task.delete", obj=task, municipality=task.survey.municipality,
                  changes={"code": [task.code, None], "name": [task.name, None], "hours": [task.hours, None]})
     task.delete()
+    section_totals_refresh(survey=task.survey, section_ids=[task.section_id])
 
 
 @transaction.atomic
@@ -229,6 +232,7 @@ def demo_load(*, scale: str = "small", seed: int = 2021, fiscal_year: int = 2021
     municipality = municipality_get_or_create(lg_code=lg_code, actor=None, is_demo=True)
     old = Survey.objects.filter(municipality=municipality, fiscal_year=fiscal_year)
     # Raw deletes: the ORM's cascade would load 300,000 rows just to delete them.
+    SectionTotals.objects.filter(survey__in=old)._raw_delete(SectionTotals.objects.db)
     Step.objects.filter(survey__in=old)._raw_delete(Step.objects.db)
     Task.objects.filter(survey__in=old)._raw_delete(Task.objects.db)
     old.delete()

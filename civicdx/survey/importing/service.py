@@ -23,6 +23,7 @@ from civicdx.survey.importing.profiles import MappingProfile, STANDARD
 from civicdx.survey.importing.reader import read_sheets
 from civicdx.survey.models import SectionResponse, Step, Survey, SurveyImport, SurveyImportFile, Task
 from civicdx.survey.selectors import org_version_date
+from civicdx.survey.totals import section_totals_refresh
 
 Progress = Callable[[str, int, int], None]
 BATCH = 5000
@@ -223,6 +224,7 @@ def write_tasks(survey: Survey, tasks: list[ParsedTask], sections: dict[tuple, O
         done += len(batch) + sum(len(t.steps) for t in batch)
         progress(f"書込中: {start + len(batch):,} / {len(tasks):,} 業務", done, len(tasks) + total_steps)
 
+    section_totals_refresh(survey=survey, section_ids=section_ids)
     existing = set(SectionResponse.objects.filter(survey=survey, section_id__in=section_ids).values_list("section_id", flat=True))
     now = timezone.now()
     SectionResponse.objects.bulk_create(

@@ -91,3 +91,13 @@ def users(demo_survey):
         "other_section": other,
         "tree": tree,
     }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login throttling and job progress live in the cache: each test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -44,9 +44,10 @@ def _refresh(survey_id: int, sections: list[int] | None) -> None:
         params += sections
     with connection.cursor() as cursor:
         for dimension, value in _TASK_DIMENSIONS.items():
+            group = "" if value == "''" else f", {value}"  # PostgreSQL refuses a constant in GROUP BY
             cursor.execute(
                 INSERT + f"SELECT t.survey_id, t.section_id, %s, {value}, COUNT(*), SUM(t.step_count), SUM(t.hours) "
-                f"FROM survey_task t WHERE {where} GROUP BY t.survey_id, t.section_id, {value}",
+                f"FROM survey_task t WHERE {where} GROUP BY t.survey_id, t.section_id{group}",
                 [dimension, *params])
         for dimension, value in _STEP_DIMENSIONS.items():
             expr = f"COALESCE(NULLIF({value}, ''), '{UNANSWERED}')"

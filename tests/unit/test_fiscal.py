@@ -204,12 +204,12 @@ def test_kanji_to_int_returns_none_for_non_numbers(text):
     assert kanji_to_int(text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="kanji_to_int('十十') raises KeyError instead of returning None")
+@pytest.mark.xfail(strict=True, raises=KeyError, reason="kanji_to_int('十十') raises KeyError instead of returning None")
 def test_kanji_to_int_double_ten_is_not_a_number():
     assert kanji_to_int("十十") is None
 
 
-@pytest.mark.xfail(strict=True, reason="parse_fiscal_year('令和十十年度') leaks a KeyError instead of ApplicationError")
+@pytest.mark.xfail(strict=True, raises=KeyError, reason="parse_fiscal_year('令和十十年度') leaks a KeyError instead of ApplicationError")
 def test_parse_fiscal_year_double_ten_is_an_application_error():
     with pytest.raises(ApplicationError) as info:
         parse_fiscal_year("令和十十年度")

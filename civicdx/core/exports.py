@@ -7,15 +7,18 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value):
-    """A string that a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """A string that a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection);
+    control characters, which Excel files cannot hold, are removed."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 
@@ -31,13 +34,10 @@ def rows_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 def rows_to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str = "データ") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append(list(headers))
+    sheet.append([escape_cell(h) for h in headers])
     for row in rows:
         sheet.append([escape_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
-
-HEADER_FILL = PatternFill("solid", fgColor="E8F1FE")
-HEADER_FONT = Font(bold=True)

@@ -20,8 +20,10 @@ ERAS = [
     ("明治", "M", 1868, 1868),
 ]
 # Last fiscal year that carried each era's name (FY2018 = 平成30年度; FY2019 is 令和元年度 as a whole).
-_ERA_LAST_FY = {"令和": None, "平成": 2019, "昭和": 1988, "大正": 1925, "明治": 1911}
-# 平成31年度 is accepted on input (documents dated April 2019 used it) and shown as 令和元年度.
+# A fiscal year that began before a change of era kept the old name (平成31年度, 大正15年度, 明治45年度);
+# such names are accepted on input and shown with the new era (令和元年度). 昭和64年度 never existed: the era
+# changed in January 1989, inside 昭和63年度.
+_ERA_LAST_FY = {"令和": None, "平成": 2019, "昭和": 1988, "大正": 1926, "明治": 1912}
 
 MIN_FISCAL_YEAR = 1868
 MAX_FISCAL_YEAR = 2100
@@ -41,7 +43,7 @@ def kanji_to_int(text: str) -> int | None:
             value = value * 10 + _KANJI_DIGITS[ch]
         return value
     tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
+    if len(tens) > 1 or len(ones) > 1 or "十" in tens + ones:
         return None
     return (_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
 
@@ -131,7 +133,7 @@ def parse_fiscal_year(raw: str | int) -> int:
     if last is not None and year > last:
         raise ApplicationError(
             "fiscal_year_not_in_era",
-            f"年度「{original}」は存在しません（{era}の最後の年度は{era_label(last) if era != '平成' else '平成31年度（令和元年度）'}です）。",
+            f"年度「{original}」は存在しません（{era}の最後の年度は{era}{last - _ERA_FIRST_YEAR[era] + 1}年度です）。",
         )
     _check_range(year, original)
     return year

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from civicdx.core.errors import ApplicationError
 
 _WEIGHTS = (6, 5, 4, 3, 2)
+_DIGITS = re.compile(r"^[0-9]{5,6}$")
 DATA_FILE = Path(__file__).parent / "data" / "municipalities.csv"
 
 
@@ -23,7 +25,7 @@ def check_digit(first_five: str) -> int:
 def normalize_lg_code(raw: str | int) -> str:
     """Return the valid 6-digit code or raise ApplicationError saying why. A 5-digit code gets its check digit."""
     text = unicodedata.normalize("NFKC", str(raw)).strip()
-    if not text.isdigit() or len(text) not in (5, 6):
+    if not _DIGITS.match(text):
         raise ApplicationError("lg_code_format", f"団体コード「{raw}」は6桁の数字で入力してください（例: 401005）。")
     if len(text) == 5:
         return text + str(check_digit(text))

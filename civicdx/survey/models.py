@@ -168,3 +168,17 @@ class SectionTotals(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["survey", "dimension"]), models.Index(fields=["survey", "section"])]
+
+
+class MappingProfile(models.Model):
+    """A column mapping (YAML) the DX office edits in the browser; see importing/profiles.py for the format."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField("名前", max_length=60)
+    yaml_text = models.TextField("定義（YAML）")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="profile_unique_name")]
+        ordering = ["name"]

@@ -14,12 +14,13 @@ import unicodedata
 from civicdx.core.fiscal import kanji_to_int
 
 _SPACES = re.compile(r"[\s\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @functools.lru_cache(maxsize=65536)
 def clean_text(value: str) -> str:
-    """NFKC (全角英数 → 半角, 半角カナ → 全角), trim, collapse runs of spaces to one."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    """NFKC (全角英数 → 半角, 半角カナ → 全角), no control characters, trim, collapse runs of spaces to one."""
+    return _SPACES.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFKC", value))).strip()
 
 
 def text_or_empty(value) -> str:
@@ -163,7 +164,7 @@ def make_choice_parser(true_words: tuple[str, ...], false_words: tuple[str, ...]
             return None
         if isinstance(value, bool):
             return value
-        return parse_text(str(value))
+        return parse_text(text_or_empty(value))  # calamine reads the number 1 as 1.0
 
     return parse
 

@@ -366,3 +366,12 @@ def editable_sections(*, user: User, survey: Survey) -> list[OrgUnit]:
     tree = org_tree(survey=survey)
     return [u for u in sorted(tree.units.values(), key=lambda u: (u.sort_order, u.pk))
             if u.kind == "section" and can_edit_unit(user, u)]
+
+
+def stored_profiles(*, municipality_id: int | None) -> dict[str, str]:
+    """Browser-edited mapping profiles of a municipality, name → YAML."""
+    from civicdx.survey.models import MappingProfile
+
+    if municipality_id is None:
+        return {}
+    return dict(MappingProfile.objects.filter(municipality_id=municipality_id).values_list("name", "yaml_text"))

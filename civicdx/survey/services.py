@@ -264,3 +264,34 @@ def demo_load(*, scale: str = "small", seed: int = 2021, fiscal_year: int = 2021
     audit_record(actor=None, action="demo.load", obj=survey, municipality=municipality,
                  changes={"summary": f"デモ都市（{scale}, seed={seed}）を読み込み: {len(city.tasks)}業務"})
     return survey
+
+
+@transaction.atomic
+def mapping_profile_save(*, actor: User, municipality: Municipality, yaml_text: str, profile=None):
+    """Create or update a browser-edited mapping profile after validating it (the name comes from the YAML)."""
+    from civicdx.survey.importing.profiles import parse_profile
+    from civicdx.survey.models import MappingProfile
+
+    check_dx(actor)
+    check_municipality(actor, municipality)
+    if len(yaml_text) > 50_000:
+        raise ApplicationError("profile_too_large", "マッピング定義が長すぎます（50,000文字まで）。")
+    parsed = parse_profile(yaml_text)
+    if parsed.name == "standard":
+        raise ApplicationError("profile_reserved", "名前「standard」は標準様式のために予約されています。")
+    clash = MappingProfile.objects.filter(municipality=municipality, name=parsed.name)
+    if profile is not None:
+        clash = clash.exclude(pk=profile.pk)
+    if clash.exists():
+        raise ApplicationError("profile_exists", f"マッピング定義「{parsed.name}」は既にあります。")
+    if profile is None:
+        profile = MappingProfile(municipality=municipality)
+        changes = {"name": [None, parsed.name], "yaml": [None, yaml_text]}
+    else:
+        changes = {"name": [profile.name, parsed.name], "yaml": [profile.yaml_text, yaml_text]}
+    profile.name = parsed.name
+    profile.yaml_text = yaml_text
+    profile.updated_by = actor
+    profile.save()
+    audit_record(actor=actor, action="mapping_profile.save", obj=profile, municipality=municipality, changes=changes)
+    return profile

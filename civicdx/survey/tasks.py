@@ -12,6 +12,7 @@ from civicdx.core.services import JobProgress, job_finish, job_start
 from civicdx.survey.importing.profiles import get_profile
 from civicdx.survey.importing.service import ImportSource, survey_import
 from civicdx.survey.models import SurveyImport
+from civicdx.survey.selectors import stored_profiles
 
 
 def run_import_job(*, import_id: int, job_id: str, echo=None) -> dict:
@@ -26,7 +27,8 @@ def run_import_job(*, import_id: int, job_id: str, echo=None) -> dict:
             actor=record.created_by, sources=sources, fiscal_year=record.fiscal_year,
             municipality_code=options.get("municipality"), round=record.round, dry_run=options.get("dry_run", False),
             partial=options.get("partial", False), create_org=options.get("create_org", False),
-            profile=get_profile(options.get("profile")), progress=JobProgress(job, echo), record=record,
+            profile=get_profile(options.get("profile"), stored=stored_profiles(municipality_id=record.municipality_id)),
+            progress=JobProgress(job, echo), record=record,
         )
     except ApplicationError as exc:
         SurveyImport.objects.filter(pk=record.pk).update(status=SurveyImport.Status.FAILED, errors=[{

@@ -381,7 +381,7 @@ def _num(value):
 @handles_errors
 def import_page(request):
     recent = SurveyImport.objects.filter(created_by=request.user)[:10] if request.user.is_authenticated else []
-    profiles = available_profiles()
+    profiles = available_profiles(stored=selectors.stored_profiles(municipality_id=request.user.municipality_id))
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -404,7 +404,8 @@ def _start_import(request, form):
         raise ApplicationError("upload_too_large", f"ファイルが大きすぎます（合計 {total / 1048576:,.1f} MB、上限 "
                                                    f"{settings.CIVICDX_MAX_UPLOAD_BYTES / 1048576:,.0f} MB）。")
     year = fiscal.parse_fiscal_year(form.cleaned_data["year"])
-    profile = get_profile(form.cleaned_data["profile"] or "standard")
+    profile = get_profile(form.cleaned_data["profile"] or "standard",
+                          stored=selectors.stored_profiles(municipality_id=request.user.municipality_id))
     mode = form.cleaned_data["mode"]
     with tempfile.TemporaryDirectory() as tmp:
         sources = []
@@ -442,3 +443,52 @@ def import_result(request, import_id: int):
         return exported
     return render(request, "survey/import_result.html", {"nav_section": "import", "record": record,
                                                          "files": record.files.all(), "errors": record.errors[:2000]})
+
+
+# --- mapping profiles --------------------------------------------------------------------------------------
+
+EXAMPLE_PROFILE = """name: my-vendor
+label: 調査ツールの書出し形式
+columns:
+  task_name: [事務名]
+  minutes: [処理時間(分)]
+  cases: [処理件数]
+values:
+  core: {C: コア, N: ノンコア}
+"""
+
+
+@handles_errors
+def profiles(request, profile_id: int | None = None):
+    """List and edit the mapping profiles (DX office); the bundled ones are shown read-only."""
+    from civicdx.core.permissions import check_dx
+    from civicdx.survey.importing.profiles import parse_profile
+    from civicdx.survey.models import MappingProfile
+
+    check_dx(request.user)
+    stored = MappingProfile.objects.filter(municipality_id=request.user.municipality_id)
+    profile = stored.filter(pk=profile_id).first() if profile_id else None
+    if profile_id and profile is None:
+        raise Http404
+    text = profile.yaml_text if profile else EXAMPLE_PROFILE
+    error = None
+    preview = None
+    if request.method == "POST":
+        text = request.POST.get("yaml_text", "")
+        try:
+            if request.POST.get("action") == "check":
+                preview = parse_profile(text)
+            else:
+                saved = services.mapping_profile_save(actor=request.user, municipality=request.user.municipality,
+                                                      yaml_text=text, profile=profile)
+                messages.success(request, f"マッピング定義「{saved.name}」を保存しました。取込画面の「列の定義」で選べます。")
+                return redirect("survey:profile", saved.pk)
+        except ApplicationError as exc:
+            error = exc.message
+    elif profile is not None:
+        preview = parse_profile(text)
+    bundled = {k: v for k, v in available_profiles().items() if k != "standard"}
+    mapping = sorted(preview.header_lookup().items(), key=lambda kv: kv[1]) if preview else []
+    return render(request, "survey/profiles.html", {"nav_section": "import", "stored": stored, "profile": profile,
+                                                    "text": text, "error": error, "preview": preview, "bundled": bundled,
+                                                    "mapping": [(h, HEADER.get(k, k)) for h, k in mapping]})

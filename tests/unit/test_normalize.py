@@ -284,22 +284,11 @@ def test_escape_spreadsheet_value_leaves_other_values(value):
     assert escape_spreadsheet_value(value) == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-calamine returns whole-number Excel cells as floats (1 → 1.0); parse_expertise accepts '1'/'0' "
-    "and int 1/0 but str(1.0) == '1.0' is not in its word list, so an Excel 専門性 cell holding 1 is rejected",
-)
 @pytest.mark.parametrize(("value", "expected"), [(1.0, True), (0.0, False)])
 def test_parse_expertise_accepts_whole_floats_from_excel(value, expected):
     assert parse_expertise(value) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="kanji_to_int('十十') raises KeyError, so parse_number/parse_busy_months leak KeyError instead of the "
-    "documented ValueError with a Japanese reason",
-)
 @pytest.mark.parametrize("parser", [parse_number, parse_busy_months])
 def test_double_ten_kanji_is_a_value_error(parser):
     with pytest.raises(ValueError):

@@ -207,12 +207,6 @@ def test_short_rows_are_padded():
     assert result.tasks[0].hours == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An organisation-only (template) row that switches to a new 局 keeps the previous row's 部: "
-    "parse() updates org_carry directly without the 'new 局 clears 部' rule that parse_row applies, so the "
-    "財政局 task is filed under ('財政局', '総務部', ...)",
-)
 def test_template_row_with_new_bureau_clears_department():
     rows = [task_row(task_code="A-1", hours=10),  # 総務局 / 総務部
             std_row(bureau="財政局", division="財政課", section="予算係"),  # template row, no 部
@@ -490,11 +484,6 @@ def test_column_letter(index, letters):
     assert column_letter(index) == letters
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-calamine reads the number 1 in an .xlsx as 1.0 and parse_expertise rejects 1.0, so a 専門性 "
-    "cell holding 1 (an accepted answer as text '1') becomes invalid_value when the file is Excel",
-)
 def test_numeric_expertise_in_a_real_excel_file(tmp_path):
     path = tmp_path / "人事課.xlsx"
     workbook = Workbook()
@@ -509,12 +498,6 @@ def test_numeric_expertise_in_a_real_excel_file(tmp_path):
     assert result.tasks[0].needs_expertise is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="a 年間件数 cell '十十' makes kanji_to_int raise KeyError, which escapes parse_sheets (it only catches "
-    "ValueError) and aborts the whole import instead of adding one invalid_value error",
-)
 def test_malformed_kanji_number_is_one_error_not_a_crash():
     rows = [task_row(task_code="A-1", step_name="受付", step_kind="受付", minutes=10, cases="十十")]
     result = parse(rows)
@@ -677,11 +660,6 @@ def test_undecodable_csv(tmp_path, data, line):
     assert detail["file"] == "壊れた.csv" and detail["code"] == "csv_encoding" and detail["row"] == line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decode_csv_bytes strips the UTF-8 BOM before decoding, so exc.start is relative to data[3:], but the "
-    "line is counted in data[:exc.start] of the whole buffer: a bad byte on line 2 of a BOM file is reported as line 1",
-)
 def test_undecodable_csv_with_bom_reports_the_right_line():
     data = b"\xef\xbb\xbfa,b\nc,\xff\xfe\n"  # the bad bytes are on line 2
     with pytest.raises(ApplicationError) as info:

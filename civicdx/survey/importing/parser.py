@@ -124,6 +124,17 @@ def find_header(rows: list[list], lookup: dict[str, str]) -> tuple[int, dict[str
     return None
 
 
+def _carry_org(cells: dict, org_carry: list[str]) -> None:
+    """Blank org cells carry over from the row above; a new 局 does not carry the old 部."""
+    for i, key in enumerate(ORG_KEYS):
+        value = cells.get(key)
+        if value is not None:
+            text = N.text_or_empty(value)
+            if i == 0 and text != org_carry[0]:
+                org_carry[1] = ""
+            org_carry[i] = text
+
+
 def _is_blank(value) -> bool:
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
@@ -168,22 +179,13 @@ class _SheetParser:
             if blank:
                 continue
             if all(key in ORG_KEYS for key in cells):  # a template row with only the organisation filled in
-                for i, key in enumerate(ORG_KEYS):
-                    if key in cells:
-                        org_carry[i] = N.text_or_empty(cells[key])
+                _carry_org(cells, org_carry)
                 continue
             self.result.rows += 1
             current = self.parse_row(row_no, cells, org_carry, current)
 
     def parse_row(self, row_no: int, cells: dict, org_carry: list[str], current: ParsedTask | None) -> ParsedTask | None:
-        # Blank org cells carry over from the row above; a new 局 does not carry the old 部.
-        for i, key in enumerate(ORG_KEYS):
-            v = cells.get(key)
-            if v is not None:
-                text = N.text_or_empty(v)
-                if i == 0 and text != org_carry[0]:
-                    org_carry[1] = ""
-                org_carry[i] = text
+        _carry_org(cells, org_carry)
         org_t = (org_carry[0], org_carry[1], org_carry[2], org_carry[3])
         code_raw = cells.get("task_code")
         code = N.text_or_empty(code_raw) if code_raw is not None else (current.code if current else "")

@@ -102,20 +102,24 @@ def _load_file(path: Path, mtime: float) -> MappingProfile:
     return parse_profile(path.read_text(encoding="utf-8"), source=f"（{path.name}）")
 
 
-def available_profiles(extra_dir: Path | None = None) -> dict[str, MappingProfile]:
+def available_profiles(extra_dir: Path | None = None, stored: dict[str, str] | None = None) -> dict[str, MappingProfile]:
+    """The standard format, the bundled profiles, and ``stored`` ones (name → YAML, edited in the browser)."""
     profiles = {"standard": STANDARD}
     for directory in profile_dirs(extra_dir):
         if directory.is_dir():
             for path in sorted(directory.glob("*.yaml")):
                 profile = _load_file(path, path.stat().st_mtime)
                 profiles[profile.name] = profile
+    for text in (stored or {}).values():
+        profile = parse_profile(text)
+        profiles[profile.name] = profile
     return profiles
 
 
-def get_profile(name: str | None, extra_dir: Path | None = None) -> MappingProfile:
+def get_profile(name: str | None, extra_dir: Path | None = None, stored: dict[str, str] | None = None) -> MappingProfile:
     if not name or name == "standard":
         return STANDARD
-    profiles = available_profiles(extra_dir)
+    profiles = available_profiles(extra_dir, stored)
     if name not in profiles:
         raise ApplicationError(
             "profile_not_found", f"マッピング定義「{name}」がありません（あるもの: {', '.join(profiles)}）。"

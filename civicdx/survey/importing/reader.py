@@ -28,7 +28,7 @@ def decode_csv_bytes(data: bytes, *, file: str) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "UTF-8 (BOM付き)"
         except UnicodeDecodeError as exc:
-            raise _decode_error(file, data, exc) from exc
+            raise _decode_error(file, data, exc, offset=3) from exc
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -47,8 +47,8 @@ def decode_csv_bytes(data: bytes, *, file: str) -> tuple[str, str]:
         raise _decode_error(file, data, exc) from exc
 
 
-def _decode_error(file: str, data: bytes, exc: UnicodeDecodeError) -> ApplicationError:
-    line = data[: exc.start].count(b"\n") + 1
+def _decode_error(file: str, data: bytes, exc: UnicodeDecodeError, offset: int = 0) -> ApplicationError:
+    line = data[: offset + exc.start].count(b"\n") + 1
     return ApplicationError(
         "csv_encoding",
         f"{file}: {line}行目付近の文字コードを読み取れません。UTF-8 か Shift_JIS (CP932) で保存し直してください。",

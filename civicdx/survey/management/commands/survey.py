@@ -96,7 +96,12 @@ class Command(BaseCommand):
     def handle_import(self, options):
         sources = _expand(options["paths"])
         year = fiscal.parse_fiscal_year(options["year"])
-        profile = get_profile(options["profile"])
+        from civicdx.core.models import Municipality
+        from civicdx.survey.selectors import stored_profiles
+
+        municipality = Municipality.objects.filter(lg_code=options["municipality"] or "").first() or (
+            Municipality.objects.first() if Municipality.objects.count() == 1 else None)
+        profile = get_profile(options["profile"], stored=stored_profiles(municipality_id=getattr(municipality, "pk", None)))
         opts = {"municipality": options["municipality"], "dry_run": options["dry_run"], "partial": options["partial"],
                 "create_org": options["create_org"], "profile": profile.name}
         record = import_record_create(actor=None, sources=sources, fiscal_year=year, round=options["round"], options=opts)

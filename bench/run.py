@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,8 +134,14 @@ def verdict(ok: bool | None) -> str:
     return {True: "ok", False: "MISSED", None: ""}[ok]
 
 
+def pad(text: str, width: int) -> str:
+    """Left-justify by display width (全角 characters take two columns)."""
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    return text + " " * max(0, width - len(text) - wide)
+
+
 def line(label: str, value: str, target: str = "", ok: bool | None = None, note: str = "") -> None:
-    print(f"  {label:<38} {value:>12}  {target:<10} {verdict(ok):<7}{note}", flush=True)
+    print(f"  {pad(label, 38)} {value:>12}  {pad(target, 11)} {verdict(ok):<7}{note}", flush=True)
 
 
 def heading(text: str) -> None:
@@ -363,7 +370,8 @@ def worker_views(survey_id: int, repeat: int) -> None:
             _ = response.content
             times.append(time.perf_counter() - started)
             status = status if status != 200 else response.status_code
-        page_rows.append({"name": name, "url": url, "status": status, "queries": n_queries, "bytes": size,
+        page_rows.append({"name": name, "url": url, "pattern": url.replace(f"{base}/", "/survey/<id>/", 1),
+                          "status": status, "queries": n_queries, "bytes": size,
                           "times": times})
     print(json.dumps({"summaries": summaries, "selectors": selector_rows, "pages": page_rows}))
 
@@ -445,13 +453,13 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
                            all_ok([x["ok"] for x in rs])))
         for k, s in enumerate(views[0]["selectors"]):
             rs = [v["selectors"][k] for v in views]
-            out.append(row(f"`{s['name']}` (dashboard input)", [fmt_s(x["median"]) for x in rs], "—"))
+            out.append(row(f"`{s['name']}`", [fmt_s(x["median"]) for x in rs], "(none)"))
         out += ["", f"### Pages: server-side time through `django.test.Client` (median of {repeat} after one warm-up, DEBUG off)",
                 "", f"| page | {cols} | target | | queries | size |", f"|{'|'.join(['---'] * (n + 5))}|"]
         for k, p in enumerate(views[0]["pages"]):
             rs = [v["pages"][k] for v in views]
             vals = [fmt_s(x["median"]) + ("" if x["status"] == 200 else f" (HTTP {x['status']})") for x in rs]
-            out.append(row(f"{p['name']} `{p['url'].split('/', 3)[-1]}`", vals, f"< {PAGE_MAX * 1000:.0f} ms",
+            out.append(row(f"{p['name']} `{p['pattern']}`", vals, f"< {PAGE_MAX * 1000:.0f} ms",
                            all_ok([x["ok"] for x in rs])) + f" {p['queries']} | {p['bytes'] / 1000:,.0f} kB |")
     demos = [r.get("demo") for r in runs]
     if all(demos):

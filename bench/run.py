@@ -252,7 +252,7 @@ def views_step(run_dir: Path, imp: dict, repeat: int) -> dict:
         print(m.stderr[-3000:])
         raise SystemExit("views worker failed")
     res = last_json(m.stdout)
-    print(f"  {'survey_summary(by=...)':<38} {'median':>12}  {'target':<10} {'':<7}max / groups")
+    print(f"  {'survey_summary(by=...)':<38} {'median':>12}  {'target':<11} {'':<7}max / groups")
     for r in res["summaries"]:
         med = statistics.median(r["times"])
         r["median"] = med
@@ -261,7 +261,7 @@ def views_step(run_dir: Path, imp: dict, repeat: int) -> dict:
     for r in res["selectors"]:
         r["median"] = statistics.median(r["times"])
         line(r["name"], fmt_s(r["median"]), "(no target)", None, f"max {fmt_s(max(r['times']))}")
-    print(f"  {'page (server side, test client)':<38} {'median':>12}  {'target':<10} {'':<7}max / status / queries / size")
+    print(f"  {'page (server side, test client)':<38} {'median':>12}  {'target':<11} {'':<7}max / status / queries / size")
     for p in res["pages"]:
         med = statistics.median(p["times"])
         p["median"] = med

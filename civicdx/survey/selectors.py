@@ -323,10 +323,16 @@ def quality_checks(*, user: User, survey: Survey, limit: int = 100) -> dict:
                                   "ratio": ratio})
     headcount.sort(key=lambda x: -abs(x["ratio"] - 1))
 
+    # Thresholds come from the whole city's steps of the same 作業種類 (aggregates only), so that a 係 is
+    # compared with its peers, not with itself.
     by_kind: dict[str, list[float]] = defaultdict(list)
+    sql, params = (Step.objects.filter(survey=survey).exclude(minutes_per_case=None).order_by()
+                   .values_list("kind", "minutes_per_case").query.sql_with_params())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, minutes in cursor.fetchall():
+            by_kind[kind].append(minutes)
     steps = steps_visible(user=user, survey=survey).exclude(minutes_per_case=None)
-    for kind, minutes in steps.values_list("kind", "minutes_per_case").iterator(chunk_size=20000):
-        by_kind[kind].append(minutes)
     thresholds = {}
     for kind, values in by_kind.items():
         if len(values) >= 20:

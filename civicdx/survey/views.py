@@ -227,6 +227,19 @@ def responses(request, survey_id: int):
 def quality(request, survey_id: int):
     survey = _survey(request, survey_id)
     checks = selectors.quality_checks(user=request.user, survey=survey)
+    tables = {
+        "headcount": (["係", "回答の人役", "職員数", "比率(%)"],
+                      [[r["unit"].path, round(r["person_years"], 2), r["headcount"], round(r["ratio"] * 100)] for r in checks["headcount"]]),
+        "outliers": (["所属", "業務ID", "業務名", "作業名", "作業種類", "1件当たり(分)", "種類の中央値(分)"],
+                     [[r["step"].task.section.path, r["step"].task.code, r["step"].task.name, r["step"].name, r["step"].kind,
+                       r["step"].minutes_per_case, r["median"]] for r in checks["outliers"]]),
+        "duplicates": (["係", "業務名", "件数"], [[r["unit"].path, r["name"], r["count"]] for r in checks["duplicates"]]),
+    }
+    table = request.GET.get("table")
+    if table in tables:
+        exported = _export(request, f"データ品質_{table}_{survey.fiscal_year}", *tables[table])
+        if exported:
+            return exported
     return render(request, "survey/quality.html", _ctx(request, survey, checks=checks))
 
 

@@ -53,3 +53,11 @@ def test_openapi_schema_is_served(client, demo_survey, users):
     client.force_login(users["dx"])
     schema = client.get("/api/openapi.json").json()
     assert "/api/surveys/{survey_id}/summary" in schema["paths"]
+
+
+def test_quality_tables_export(client, demo_survey, users):
+    client.force_login(users["dx"])
+    for table in ("headcount", "outliers", "duplicates"):
+        response = client.get(reverse("survey:quality", args=[demo_survey.pk]) + f"?table={table}&format=csv")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert response.content.startswith("\ufeff".encode())

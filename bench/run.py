@@ -421,7 +421,9 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
            f"{machine['mem']} RAM, {machine['os']}; Python {machine.get('python')}, SQLite {machine.get('sqlite')}, "
            f"Django {machine.get('django')}, python-calamine {machine.get('calamine')}. "
            f"{n} complete run{'s' if n > 1 else ''} (`bench/run.py --runs {n}`), each against its own fresh database"
-           + (f"; load average at start {machine['load']:.2f}." if machine.get("load") is not None else "."), ""]
+           + (f"; 1-minute load average at the start of each run: "
+              f"{', '.join(f'{r['load']:.2f}' for r in runs)} (other work shares the cores)."
+              if runs[0].get("load") is not None else "."), ""]
     wb = runs[0]["workbooks"]
     gen = next((r["workbooks"] for r in runs if r["workbooks"].get("generated")), None)
     out.append(f"Input: {wb['files']:,} workbooks, {wb['bytes'] / 1e6:.1f} MB"
@@ -490,10 +492,11 @@ def write_md(section: str) -> None:
 # --- main ------------------------------------------------------------------------------------------------------------
 
 def one_run(k: int, args, scratch: Path) -> dict:
-    print(f"\n=== run {k} " + "=" * 60, flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"\n=== run {k} " + "=" * 60 + (f" (load average {load:.2f})" if load is not None else ""), flush=True)
     run_dir = scratch / f"run{k}"
     run_dir.mkdir(parents=True)
-    result = {"workbooks": ensure_workbooks(args.seed, run_dir)}
+    result = {"load": load, "workbooks": ensure_workbooks(args.seed, run_dir)}
     result["baseline"] = baseline(run_dir)
     result["import"] = import_step(run_dir, result["baseline"])
     if result["import"]["survey_id"]:

@@ -395,7 +395,11 @@ def _num(value):
 def import_page(request):
     recent = SurveyImport.objects.filter(created_by=request.user)[:10] if request.user.is_authenticated else []
     profiles = available_profiles(stored=selectors.stored_profiles(municipality_id=request.user.municipality_id))
-    if request.method == "POST":
+    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.CIVICDX_MAX_UPLOAD_BYTES
+    if request.method == "POST" and too_large:  # refuse before Django spools the upload to disk
+        messages.error(request, f"ファイルが大きすぎます（上限 {settings.CIVICDX_MAX_UPLOAD_BYTES // 1048576:,} MB）。分けて取り込んでください。")
+        form = ImportForm()
+    elif request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:

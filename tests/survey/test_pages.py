@@ -61,3 +61,36 @@ def test_quality_tables_export(client, demo_survey, users):
         response = client.get(reverse("survey:quality", args=[demo_survey.pk]) + f"?table={table}&format=csv")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         assert response.content.startswith("\ufeff".encode())
+
+
+def test_huge_upload_is_refused_before_reading(client, demo_survey, users, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicdx.survey.models import SurveyImport
+
+    settings.CIVICDX_MAX_UPLOAD_BYTES = 1000
+    client.force_login(users["dx"])
+    big = SimpleUploadedFile("big.csv", b"x" * 5000, content_type="text/csv")
+    response = client.post(reverse("survey:import"), {"files": big, "year": "R3", "round": "全体調査", "mode": "all"})
+    assert response.status_code == 200 and "ファイルが大きすぎます" in response.content.decode()
+    assert SurveyImport.objects.count() == 0
+
+
+def test_web_import_reports_errors_with_location(client, demo_survey, users, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicdx.survey.models import SurveyImport
+    from tests.conftest import std_row, write_csv
+
+    client.force_login(users["dx"])
+    org = [u.name for u in users["tree"].chain(users["section"].pk)]
+    path = write_csv(tmp_path / "係.csv", [std_row(bureau=org[0], division=org[-2], section=org[-1], task_code="W-1",
+                                                  task_name="テスト", core="コア", routine="定型", expertise="有",
+                                                  step_name="受付", step_kind="受付", minutes="１０分", cases="abc")], encoding="cp932")
+    upload = SimpleUploadedFile("係.csv", path.read_bytes(), content_type="text/csv")
+    response = client.post(reverse("survey:import"), {"files": upload, "year": "令和3年度", "round": "全体調査", "mode": "all"}, follow=True)
+    record = SurveyImport.objects.get()
+    assert record.status == "rejected" and record.errors[0]["row"] == 2 and record.errors[0]["column"] == "年間件数"
+    page = client.get(reverse("survey:import_result", args=[record.pk])).content.decode()
+    assert "数値として読み取れません" in page and "abc" in page
+    assert response.status_code == 200

@@ -422,7 +422,7 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
            f"Django {machine.get('django')}, python-calamine {machine.get('calamine')}. "
            f"{n} complete run{'s' if n > 1 else ''} (`bench/run.py --runs {n}`), each against its own fresh database"
            + (f"; 1-minute load average at the start of each run: "
-              f"{', '.join(f'{r['load']:.2f}' for r in runs)} (other work shares the cores)."
+              f"{', '.join(format(r['load'], '.2f') for r in runs)} (other work shares the cores)."
               if runs[0].get("load") is not None else "."), ""]
     wb = runs[0]["workbooks"]
     gen = next((r["workbooks"] for r in runs if r["workbooks"].get("generated")), None)

@@ -14,6 +14,7 @@ class Municipality(models.Model):
     kind = models.CharField("種別", max_length=20, blank=True)
     prefecture = models.CharField("都道府県", max_length=10, blank=True)
     is_demo = models.BooleanField("デモデータ（合成）", default=False)
+    population = models.IntegerField("人口", null=True, blank=True)
 
     class Meta:
         verbose_name = "団体"

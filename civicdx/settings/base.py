@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "civicdx.core",
     "civicdx.survey",
+    "civicdx.bpr",
 ]
 
 MIDDLEWARE = [

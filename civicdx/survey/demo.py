@@ -169,6 +169,7 @@ def generate(scale: str = "small", seed: int = 2021) -> DemoCity:
 
     task_counts = _split(spec.tasks, len(sections), rng, 0.4)
     tasks: list[ParsedTask] = []
+    division_names: dict[tuple, set[str]] = {}
     serial = 0
     for (org, majors, minors), count in zip(sections, task_counts, strict=True):
         names_used: set[str] = set()
@@ -184,7 +185,13 @@ def generate(scale: str = "small", seed: int = 2021) -> DemoCity:
                 minor = rng.choice(minors)
                 major = rng.choice(majors)
                 objects = OBJECTS.get(minor, GENERIC_OBJECTS)
-                name = rng.choice(objects) + rng.choice(ACTIONS)
+                # Another 係 of the same 課 rarely reports the very same 業務名: draw again, then qualify it.
+                for _attempt in range(6):
+                    name = rng.choice(objects) + rng.choice(ACTIONS)
+                    if name not in division_names.get(org[:3], ()):
+                        break
+                else:
+                    name = f"{name}（{org[3].removesuffix('係')}）"
                 roll = rng.random()
                 flow = "application" if roll < 0.4 else "counter" if roll < 0.55 else "planning" if roll < 0.75 else "inspection" if roll < 0.85 else "inquiry" if roll < 0.93 else "payment"
                 is_core = rng.random() < (0.75 if flow in ("planning", "inspection", "counter") else 0.45)
@@ -196,6 +203,7 @@ def generate(scale: str = "small", seed: int = 2021) -> DemoCity:
                 while name in names_used:
                     name = name + "（その" + str(len([n for n in names_used if n.startswith(name)]) + 2) + "）"
             names_used.add(name)
+            division_names.setdefault(org[:3], set()).add(name)
             months = "" if rng.random() < 0.55 else ",".join(str(m) for m in sorted(rng.sample([4, 5, 6, 3, 1, 2, 12], k=rng.randint(1, 3)), key=lambda m: (m - 4) % 12))
             task = ParsedTask(org=org, code=f"T{serial:06d}", name=name, category_major=major, category_minor=minor,
                               legal_basis=rng.choice(LAWS) if is_core or rng.random() < 0.5 else "", is_core=is_core,

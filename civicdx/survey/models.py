@@ -22,6 +22,8 @@ class Survey(models.Model):
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PREPARING)
     is_demo = models.BooleanField("デモデータ（合成）", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Incremented by every write of tasks or steps: analyses cached against a survey check it.
+    data_version = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "業務量調査"
@@ -87,7 +89,6 @@ class Step(models.Model):
     class Meta:
         verbose_name = "作業手順"
         ordering = ["no", "id"]
-        indexes = [models.Index(fields=["survey", "kind"])]
 
 
 class SectionResponse(models.Model):

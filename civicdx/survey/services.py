@@ -209,6 +209,7 @@ DEMO_USERS = [
     ("etsuran", User.Role.VIEWER, None, "閲覧者（幹部）"),
 ]
 DEMO_PASSWORD = "civicdx-demo-2021"
+DEMO_POPULATION = 940_000  # a 政令市 of the report's size (rounded; the demo's data is synthetic anyway)
 
 
 @transaction.atomic
@@ -230,6 +231,9 @@ def demo_load(*, scale: str = "small", seed: int = 2021, fiscal_year: int = 2021
         raise ApplicationError("demo_on_real_data", f"団体コード {lg_code} には実データがあるため、デモを読み込めません。")
     city = city or demo.generate(scale, seed)
     municipality = municipality_get_or_create(lg_code=lg_code, actor=None, is_demo=True)
+    if municipality.population is None:
+        municipality.population = DEMO_POPULATION
+        municipality.save(update_fields=["population"])
     old = Survey.objects.filter(municipality=municipality, fiscal_year=fiscal_year)
     # Raw deletes: the ORM's cascade would load 300,000 rows just to delete them.
     SectionTotals.objects.filter(survey__in=old)._raw_delete(SectionTotals.objects.db)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connection
+from django.db.models import F
 
 from civicdx.survey.models import SectionTotals, Survey, Task
 
@@ -26,7 +27,11 @@ INSERT = 'INSERT INTO "survey_sectiontotals" ("survey_id", "section_id", "dimens
 
 
 def section_totals_refresh(*, survey: Survey, section_ids: Sequence[int] | None = None) -> None:
-    """Recompute the totals of the given 係 (all 係 of the survey when None). Call inside the write's transaction."""
+    """Recompute the totals of the given 係 (all 係 of the survey when None) and bump the survey's data version.
+
+    Call inside the write's transaction: every write of tasks or steps ends here.
+    """
+    Survey.objects.filter(pk=survey.pk).update(data_version=F("data_version") + 1)
     chunks = [None] if section_ids is None else [list(section_ids[i:i + 500]) for i in range(0, len(section_ids), 500)]
     for chunk in chunks:
         _refresh(survey.pk, chunk)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,9 +20,8 @@ from civicdx.core.errors import ApplicationError
 from civicdx.core.models import Municipality, OrgUnit, User
 from civicdx.core.permissions import can_edit_unit, check_dx, check_municipality, path_in_scope, scope_path
 from civicdx.core.services import audit_record, municipality_get_or_create, org_path, org_units_ensure
-from civicdx.survey.importing.parser import ParseResult, ParsedTask, parse_sheets
+from civicdx.survey.importing.parser import ParseResult, ParsedTask, merge_results, parse_files, read_and_parse
 from civicdx.survey.importing.profiles import MappingProfile, STANDARD
-from civicdx.survey.importing.reader import read_sheets
 from civicdx.survey.models import SectionResponse, Step, Survey, SurveyImport, SurveyImportFile, Task
 from civicdx.survey.selectors import org_version_date
 from civicdx.survey.totals import section_totals_refresh
@@ -72,20 +73,7 @@ def survey_import(*, actor: User | None, sources: list[ImportSource], fiscal_yea
     if not sources:
         raise ApplicationError("no_files", "取り込むファイルが指定されていません。")
 
-    result = ParseResult()
-    seen: dict[tuple, ParsedTask] = {}
-    for i, source in enumerate(sources):
-        progress(f"読込中: {source.name}", i, len(sources))
-        try:
-            sheets = read_sheets(source.path, display_name=source.name)
-        except ApplicationError as exc:
-            for detail in exc.details or [{"file": source.name, "sheet": "", "row": None, "column": "", "value": "",
-                                           "code": exc.code, "message": exc.message}]:
-                result.errors.append(detail)
-            continue
-        parse_sheets(sheets, profile, result, seen)
-        del sheets
-    progress("検証が終わりました", len(sources), len(sources))
+    result = _read_and_parse_all(sources, profile, progress)
 
     municipality = _resolve_municipality(actor, municipality_code, dry_run=dry_run, is_demo=is_demo)
     tree_date = org_version_date(municipality, fiscal.fiscal_year_bounds(year)[0]) if municipality else None
@@ -136,6 +124,30 @@ def survey_import(*, actor: User | None, sources: list[ImportSource], fiscal_yea
                                          f"{outcome.hours:,.1f}時間を取込", "files": [s.name for s in sources][:50],
                               "import_id": outcome.import_id})
     return outcome
+
+
+PARALLEL_MIN_FILES = 16
+FILES_PER_CHUNK = 24
+
+
+def _read_and_parse_all(sources: list[ImportSource], profile: MappingProfile, progress: Progress) -> ParseResult:
+    """Read and validate every file; many files are spread over the CPU cores (separate processes, no database)."""
+    workers = min(os.cpu_count() or 1, 8)
+    parts: list[ParseResult] = []
+    if workers > 1 and len(sources) >= PARALLEL_MIN_FILES:
+        chunks = [[(s.path, s.name) for s in sources[i:i + FILES_PER_CHUNK]] for i in range(0, len(sources), FILES_PER_CHUNK)]
+        # forkserver: workers start clean, without this process's database connections.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            for i, chunk_parts in enumerate(pool.map(parse_files, chunks, [profile] * len(chunks))):
+                parts.extend(chunk_parts)
+                progress(f"読込・検証中: {min((i + 1) * FILES_PER_CHUNK, len(sources)):,} / {len(sources):,} ファイル",
+                         min((i + 1) * FILES_PER_CHUNK, len(sources)), len(sources))
+    else:
+        for i, source in enumerate(sources):
+            progress(f"読込中: {source.name}", i, len(sources))
+            parts.append(read_and_parse(source.path, source.name, profile))
+    progress("検証が終わりました", len(sources), len(sources))
+    return merge_results(parts)
 
 
 def _resolve_municipality(actor: User | None, code: str | None, *, dry_run: bool, is_demo: bool) -> Municipality | None:
@@ -224,7 +236,9 @@ def write_tasks(survey: Survey, tasks: list[ParsedTask], sections: dict[tuple, O
         done += len(batch) + sum(len(t.steps) for t in batch)
         progress(f"書込中: {start + len(batch):,} / {len(tasks):,} 業務", done, len(tasks) + total_steps)
 
-    section_totals_refresh(survey=survey, section_ids=section_ids)
+    # A whole-city import touches every 係: one pass over the survey beats chunked IN lists.
+    everything = not Task.objects.filter(survey=survey).exclude(section_id__in=section_ids).exists() if len(section_ids) > 500 else False
+    section_totals_refresh(survey=survey, section_ids=None if everything else section_ids)
     existing = set(SectionResponse.objects.filter(survey=survey, section_id__in=section_ids).values_list("section_id", flat=True))
     now = timezone.now()
     SectionResponse.objects.bulk_create(
@@ -250,17 +264,27 @@ def _record(record: SurveyImport | None, outcome: ImportOutcome, municipality: M
 
 def import_record_create(*, actor: User | None, sources: list[ImportSource], fiscal_year: int, round: str,
                          options: dict) -> SurveyImport:
-    """Keep the original files of an import (the record is written before the import runs)."""
+    """Keep the original files of an import (the record is written before the import runs).
+
+    Files are copied into MEDIA_ROOT/imports/<id>/ and hashed in the same pass; the rows go in one insert.
+    """
+    from django.conf import settings
+
     record = SurveyImport.objects.create(fiscal_year=fiscal_year, round=round, options=options,
                                          created_by=actor if actor and actor.is_authenticated else None,
                                          municipality=actor.municipality if actor and actor.is_authenticated else None)
-    for source in sources:
+    folder = Path(settings.MEDIA_ROOT) / "imports" / str(record.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, source in enumerate(sources):
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(source.name).name)[-150:]
+        target = folder / f"{i:05d}_{safe}"
         digest = hashlib.sha256()
-        with source.path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
+        with source.path.open("rb") as src, target.open("wb") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
                 digest.update(chunk)
-            stored = SurveyImportFile(survey_import=record, original_name=source.name[:255],
-                                      size=source.path.stat().st_size, sha256=digest.hexdigest())
-            fh.seek(0)
-            stored.file.save(Path(source.name).name[:200], File(fh), save=True)
+                dst.write(chunk)
+        rows.append(SurveyImportFile(survey_import=record, file=str(target.relative_to(settings.MEDIA_ROOT)),
+                                     original_name=source.name[:255], size=target.stat().st_size, sha256=digest.hexdigest()))
+    SurveyImportFile.objects.bulk_create(rows, batch_size=1000)
     return record

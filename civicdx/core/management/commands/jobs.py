@@ -13,6 +13,7 @@ from civicdx.core.selectors import job_status
 
 class Command(BaseCommand):
     help = "バックグラウンドジョブの一覧と進み具合"
+    requires_system_checks: list[str] = []  # a data command: no need to import every page first
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -8,6 +8,7 @@ from civicdx.core.services import api_token_create
 
 class Command(BaseCommand):
     help = "REST API のトークンを発行する"
+    requires_system_checks: list[str] = []  # a data command: no need to import every page first
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

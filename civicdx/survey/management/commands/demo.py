@@ -31,6 +31,7 @@ def export_city(city: demo.DemoCity, directory: Path, layout: str) -> int:
 
 class Command(BaseCommand):
     help = "合成データのデモ都市を作る（表示上も合成データと明示されます）"
+    requires_system_checks: list[str] = []  # a data command: no need to import every page first
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small")
@@ -51,6 +52,10 @@ class Command(BaseCommand):
         if options["export_only"]:
             return
         survey = demo_load(scale=options["scale"], seed=options["seed"], city=city)
+        # The BPR pages compare with peers: two synthetic peer cities derived from this one.
+        from civicdx.bpr.services import peers_demo_load
+
+        peers_demo_load(survey=survey, seed=options["seed"])
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

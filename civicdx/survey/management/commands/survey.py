@@ -47,6 +47,7 @@ def _expand(paths: list[str]) -> list[ImportSource]:
 
 class Command(BaseCommand):
     help = "全庁業務量調査: 取込・集計・テンプレート・状態変更"
+    requires_system_checks: list[str] = []  # a data command: no need to import every page first
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

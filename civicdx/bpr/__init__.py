@@ -1,0 +1,1 @@
+"""BPR analysis: improvement-candidate rules, similar-work grouping (集約化), projects and peer cities."""

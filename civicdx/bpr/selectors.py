@@ -1,0 +1,254 @@
+"""Reads of the BPR part, scoped to the user like the survey's."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from civicdx.bpr.models import Candidate, PeerAggregate, PeerCity, Project
+from civicdx.bpr.rules import TYPES, summarize
+from civicdx.bpr.services import candidates_ensure, own_aggregates
+from civicdx.core.models import OrgUnit, User
+from civicdx.core.permissions import check_municipality, scope_path, sees_everything
+from civicdx.survey.models import Survey, Task
+from civicdx.survey.selectors import org_tree
+
+
+def _scope(user: User, prefix: str) -> Q:
+    """Rows of the user's 課/係 (an empty Q when the user sees everything). Filters on section ids, so that the
+    database walks the small organisation table instead of joining every candidate with its 業務 and 係."""
+    scope = scope_path(user)
+    if scope is None:
+        return Q()
+    sections = OrgUnit.objects.filter(Q(path=scope) | Q(path__startswith=scope + "/")).values("id")
+    if prefix == "section__":
+        return Q(section_id__in=sections)
+    return Q(task_id__in=Task.objects.filter(section_id__in=sections).values("id"))
+
+
+def candidates(*, user: User, survey: Survey, type: str | None = None, tool: str | None = None,
+               unit_id: int | None = None, q: str = "") -> QuerySet[Candidate]:
+    """Flags of the survey's 業務 in the user's scope (computed or refreshed on demand)."""
+    check_municipality(user, survey.municipality)
+    candidates_ensure(survey=survey)
+    qs = Candidate.objects.filter(survey=survey).filter(_scope(user, "task__"))
+    if type:
+        qs = qs.filter(type=type)
+    if tool:
+        qs = qs.filter(tool=tool)
+    if unit_id:
+        tree = org_tree(survey=survey)
+        unit = tree.units.get(unit_id)
+        if unit is not None:
+            qs = qs.filter(Q(task__section__path=unit.path) | Q(task__section__path__startswith=unit.path + "/"))
+    if q:
+        qs = qs.filter(task__name__icontains=q)
+    return qs
+
+
+def _summary(user: User, survey: Survey) -> dict:
+    """rules.summarize for the user's scope: stored with the candidates for the whole city, live otherwise."""
+    run = candidates_ensure(survey=survey)
+    if sees_everything(user):
+        summary = run.summary
+        return {**summary, "divisions": {int(k): v for k, v in summary["divisions"].items()}}
+    qs = candidates(user=user, survey=survey)
+    tasks = Task.objects.filter(survey=survey).filter(_scope(user, "section__"))
+    return summarize(qs.values_list("type", "tool", "task_id", "saving_hours"), dict(tasks.values_list("id", "hours")),
+                     dict(tasks.values_list("id", "section__parent_id")))
+
+
+def candidate_totals(*, user: User, survey: Survey) -> dict:
+    """Per type (and per tool for デジタル化): distinct 業務, hours at stake and estimated saving, in 人役 too."""
+    check_municipality(user, survey.municipality)
+    summary = _summary(user, survey)
+    hpy = survey.hours_per_person_year
+    out = {"types": [], "tools": []}
+    for group in ("types", "tools"):
+        for row in summary[group]:
+            out[group].append({**row, "person_years": row["hours"] / hpy, "saving_person_years": row["saving_hours"] / hpy})
+    return out
+
+
+def candidate_rows(*, user: User, survey: Survey, limit: int = 500, **filters) -> list[dict]:
+    """Candidates joined with their 業務 and organisation for lists and exports, largest saving first."""
+    qs = candidates(user=user, survey=survey, **filters).select_related("task", "task__section", "task__section__parent")
+    tree = org_tree(survey=survey)
+    hpy = survey.hours_per_person_year
+    rows = []
+    for c in qs.order_by("-saving_hours", "id")[:limit]:
+        chain = tree.chain(c.task.section_id)
+        rows.append({"candidate": c, "task": c.task, "bureau": chain[0].name if chain else "",
+                     "division": c.task.section.parent.name if c.task.section.parent else "", "section": c.task.section.name,
+                     "type_label": TYPES[c.type], "person_years": c.hours / hpy})
+    return rows
+
+
+def candidate_json(*, user: User, survey: Survey, type: str | None = None, limit: int | None = None) -> dict:
+    """The CLI/API form: {"candidates": [...], "totals": {...}}."""
+    rows = candidate_rows(user=user, survey=survey, type=type, limit=limit or 10**9)
+    return {
+        "candidates": [{"task_id": r["task"].code, "task_name": r["task"].name, "bureau": r["bureau"],
+                        "division": r["division"], "section": r["section"], "type": r["candidate"].type,
+                        "rule": r["candidate"].rule, "tool": r["candidate"].tool, "hours": round(r["candidate"].hours, 2),
+                        "person_years": round(r["person_years"], 4),
+                        "estimated_saving_hours": round(r["candidate"].saving_hours, 2),
+                        "assumption": r["candidate"].assumption, "confidence": r["candidate"].confidence,
+                        "step_no": r["candidate"].step_no, "reasons": r["candidate"].reasons} for r in rows],
+        "totals": candidate_totals(user=user, survey=survey),
+    }
+
+
+def top_divisions(*, user: User, survey: Survey, limit: int = 15) -> list[dict]:
+    """課 with the largest estimated saving (a 業務 counts once, with its largest saving)."""
+    check_municipality(user, survey.municipality)
+    tree = org_tree(survey=survey)
+    rows = sorted(_summary(user, survey)["divisions"].items(), key=lambda kv: -kv[1])[:limit]
+    return [{"unit": tree.units.get(uid), "saving_hours": h, "path": " ".join(u.name for u in tree.chain(uid))} for uid, h in rows]
+
+
+# --- peers ---------------------------------------------------------------------------------------------------
+
+def peer_comparison(*, user: User, survey: Survey, level: str = "major") -> dict:
+    """Per 大分類 (or 中分類): hours per 10,000 population and hours per case, against peer median and quartiles."""
+    check_municipality(user, survey.municipality)
+    population = survey.municipality.population
+    peers = list(PeerCity.objects.all().order_by("name"))
+    key_of = (lambda a: a["category_major"]) if level == "major" else (lambda a: (a["category_major"], a["category_minor"]))
+    own: dict = defaultdict(lambda: [0.0, 0.0])
+    for a in own_aggregates(survey):
+        own[key_of(a)][0] += a["hours"]
+        own[key_of(a)][1] += a["cases"]
+    peer_values: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    for agg in PeerAggregate.objects.filter(peer__in=peers).values("peer_id", "category_major", "category_minor", "hours", "cases"):
+        slot = peer_values[key_of(agg)][agg["peer_id"]]
+        slot[0] += agg["hours"]
+        slot[1] += agg["cases"]
+    populations = {p.pk: p.population for p in peers}
+    rows = []
+    for key in sorted(set(own) | set(peer_values), key=str):
+        hours, cases = own.get(key, (0.0, 0.0))
+        per10k = hours / population * 10000 if population else None
+        per_case = hours / cases if cases else None
+        peer_per10k = [v[0] / populations[pid] * 10000 for pid, v in peer_values[key].items()]
+        peer_per_case = [v[0] / v[1] for v in peer_values[key].values() if v[1]]
+        median = statistics.median(peer_per10k) if peer_per10k else None
+        rows.append({
+            "key": list(key) if isinstance(key, tuple) else [key], "hours": hours, "cases": cases,
+            "per10k": per10k, "per_case": per_case, "peers": len(peer_per10k),
+            "peer_median_per10k": median, "peer_q1_per10k": _quantile(peer_per10k, 0.25), "peer_q3_per10k": _quantile(peer_per10k, 0.75),
+            "peer_median_per_case": statistics.median(peer_per_case) if peer_per_case else None,
+            # Hours above the peer median at this city's population: what matching the median would free.
+            "excess_hours": (per10k - median) * population / 10000 if per10k is not None and median is not None else None,
+        })
+    rows.sort(key=lambda r: -(r["excess_hours"] or 0))
+    return {"population": population, "peers": peers, "rows": rows}
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated quantile (the 'inclusive' method), defined for one value too."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# --- rounds --------------------------------------------------------------------------------------------------
+
+def round_comparison(*, user: User, before: Survey, after: Survey, limit: int = 500) -> dict:
+    """Two surveys of the same city: per 業務 (matched by 係 and 業務ID, else by name) and per 課, hours before/after."""
+    check_municipality(user, before.municipality)
+    check_municipality(user, after.municipality)
+    if before.municipality_id != after.municipality_id:
+        from civicdx.core.errors import ApplicationError
+
+        raise ApplicationError("different_municipality", "同じ団体の調査どうしを比べてください。")
+
+    def load(survey):
+        return list(Task.objects.filter(survey=survey).filter(_scope(user, "section__"))
+                    .values_list("id", "code", "name", "hours", "section__path", "section__parent__name"))
+
+    old, new = load(before), load(after)
+    by_code = {(path, code): (tid, name, hours) for tid, code, name, hours, path, _d in old}
+    by_name = {(path, name): (tid, name, hours) for tid, code, name, hours, path, _d in old}
+    matched_old: set[int] = set()
+    tasks = []
+    for tid, code, name, hours, path, division in new:
+        hit = by_code.get((path, code)) or by_name.get((path, name))
+        how = "業務ID" if (path, code) in by_code else "業務名" if hit else ""
+        if hit and hit[0] in matched_old:
+            hit, how = None, ""
+        if hit:
+            matched_old.add(hit[0])
+        tasks.append({"path": path, "division": division, "code": code, "name": name, "before": hit[2] if hit else 0.0,
+                      "after": hours, "change": hours - (hit[2] if hit else 0.0), "matched_by": how or "新規"})
+    for tid, code, name, hours, path, division in old:
+        if tid not in matched_old:
+            tasks.append({"path": path, "division": division, "code": code, "name": name, "before": hours, "after": 0.0,
+                          "change": -hours, "matched_by": "廃止"})
+    per_division: dict[str, dict] = {}
+    for t in tasks:
+        key = t["path"].rsplit("/", 1)[0]
+        slot = per_division.setdefault(key, {"division": key, "before": 0.0, "after": 0.0})
+        slot["before"] += t["before"]
+        slot["after"] += t["after"]
+    divisions = sorted(per_division.values(), key=lambda d: d["after"] - d["before"])
+    for d in divisions:
+        d["change"] = d["after"] - d["before"]
+    tasks.sort(key=lambda t: t["change"])
+    before_total = sum(t["before"] for t in tasks)
+    after_total = sum(t["after"] for t in tasks)
+    return {"tasks": tasks[:limit], "task_count": len(tasks), "divisions": divisions, "before_total": before_total,
+            "after_total": after_total, "change_total": after_total - before_total}
+
+
+def projects(*, user: User, survey: Survey) -> QuerySet[Project]:
+    check_municipality(user, survey.municipality)
+    return Project.objects.filter(survey=survey).annotate(task_count=Count("tasks")).order_by("-created_at")
+
+
+def project_totals(*, user: User, survey: Survey) -> dict:
+    qs = Project.objects.filter(survey=survey)
+    data = qs.aggregate(planned=Sum("planned_hours"), achieved=Sum("achieved_hours"), n=Count("id"))
+    return {"projects": data["n"], "planned_hours": data["planned"] or 0.0, "achieved_hours": data["achieved"] or 0.0}
+
+
+
+def report_data(*, user: User, survey: Survey) -> dict:
+    """Everything the BPR report shows, in the user's scope."""
+    from civicdx.core.fiscal import fiscal_year_label
+    from civicdx.survey.selectors import survey_summary
+
+    summary = survey_summary(user=user, survey=survey, by="matrix")
+    totals = candidate_totals(user=user, survey=survey)
+    rows = candidate_rows(user=user, survey=survey, limit=5000)
+    total = summary["total"]
+    target = next((g for g in summary["groups"] if g["key"] == ["ノンコア", "定型", "専門性無"]), None)
+    synthetic = "（合成データ）" if survey.is_demo else ""
+    kpis = [("業務数", f"{total['tasks']:,}"), ("年間作業時間", f"{total['hours']:,.0f} 時間"),
+            ("人役", f"{total['person_years']:,.1f} 人役（1人役 {survey.hours_per_person_year:,.0f} 時間）")]
+    if target:
+        kpis.append(("ノンコア・定型・専門性無", f"{target['hours']:,.0f} 時間（{target['share']:.1%}）"))
+    review = [t for t in totals["types"] if t["type"] != "focus"]
+    kpis.append(("削減見込み（候補の合計、重複を含む）", f"{sum(t['saving_hours'] for t in review):,.0f} 時間"))
+    return {
+        "title": f"{survey.municipality.name}{synthetic} BPR分析報告",
+        "subtitle": f"{fiscal_year_label(survey.fiscal_year)} {survey.round}／ルールと前提は候補一覧に記載",
+        "kpis": kpis,
+        "types": [{**t, "label": t["type_label"]} for t in totals["types"]] +
+                 [{**t, "label": f"デジタル化: {t['tool']}"} for t in totals["tools"]],
+        "candidates": [{"bureau": r["bureau"], "division": r["division"], "section": r["section"], "task_id": r["task"].code,
+                        "task_name": r["task"].name, "type_label": r["type_label"], "tool": r["candidate"].tool,
+                        "hours": r["candidate"].hours, "person_years": r["person_years"], "saving_hours": r["candidate"].saving_hours,
+                        "assumption": r["candidate"].assumption, "confidence": r["candidate"].confidence,
+                        "reasons": r["candidate"].reasons} for r in rows if r["candidate"].type != "focus"],
+        "divisions": top_divisions(user=user, survey=survey, limit=30),
+        "peers": peer_comparison(user=user, survey=survey, level="major")["rows"],
+        "projects": [{"name": p.name, "tool": p.tool, "owner": p.owner, "status": p.get_status_display(), "tasks": p.task_count,
+                      "planned_hours": p.planned_hours, "achieved_hours": p.achieved_hours} for p in projects(user=user, survey=survey)],
+    }

@@ -1,0 +1,709 @@
+"""Which 業務 are the same kind of work although each 係 writes them differently. Pure Python: no Django, no model.
+
+Used for 集約化 (the same kind of work done in many 課/区役所), duplicate detection and mapping 業務 onto the
+city's 大分類/中分類 taxonomy.
+
+Method
+------
+1. ``normalize_name`` turns a 業務名 into a canonical string: NFKC; noise suffixes such as 「（その2）」「（再掲）」
+   dropped; okurigana variants collapsed (受け付け/受付け → 受付, 申し込み → 申込, 取り扱い → 取扱 …);
+   connectives that carry no meaning (「〜に関する」「〜に係る」「〜への」「〜からの」, 「等」, a trailing
+   「事務」「業務」「関係」) and the particle 「の」 between words removed; and a short, conservative list of
+   synonyms of municipal work unified, most of them only in a context (発行 → 交付, 清算 → 精算, 受理 → 受付,
+   問い合わせ → 照会, 超過勤務/残業 → 時間外勤務, 住民票の写し → 住民票, 印鑑証明 → 印鑑登録証明書,
+   戸籍謄抄本 → 戸籍証明書, 他課からの照会 → 庁内照会, 消耗品の購入 → 物品購入, 国保 → 国民健康保険 …).
+2. The canonical name is read as *object + trailing actions*: the actions are the words of a fixed lexicon
+   (交付, 受付, 審査, 支給, 精算, 管理 …) found at its end; the object is the rest (旅費, 住民票, 道路占用許可).
+3. Two names are compared on three things, multiplied:
+
+   - the object: weighted character bigrams (characters of the last action weigh 0.35, of an earlier action 0.7,
+     hiragana half), scored by the geometric mean of *containment* (shared weight / the smaller name's weight:
+     「旅費」 is contained in 「出張旅費」) and *Dice* (penalises extra words);
+   - the actions: the same action, or one of a related set (支給/支払/精算, 審査/決定/認定 …), keeps the score;
+     an unrelated action (受付 vs 審査, 購入 vs 管理) divides it by about three; a name without a recognised action
+     keeps 80 % of it;
+   - sibling terms: names that hold two different members of a family of distinct programmes or documents
+     (児童手当 / 児童扶養手当, 個人市民税 / 法人市民税, 道路占用 / 道路使用, 住民票 / 戸籍証明書,
+     特別徴収 / 普通徴収 …) are different work however alike they look: the score is multiplied by 0.3.
+
+   Step names (appended after ``" | "``) add a Dice score of their bigrams with weight 0.2; a side without steps
+   is compared on the name alone.
+4. ``group_similar`` links every pair at or above the threshold and returns the connected components
+   (single link, union–find). It never compares all pairs: identical canonical names collapse into one node;
+   the candidates of a name are found through an inverted index of bigrams probed with only its rarest bigrams,
+   as many as the threshold requires (prefix filtering: a pair at the threshold must share at least one of
+   them, so no pair is missed); pairs already in one component are skipped. A full city of 58,966 業務 with
+   their steps takes a few seconds and well under 1 GB (``bench/similarity_bench.py``).
+5. ``TaxonomyMatcher`` scores a name against labelled example names/keywords: a keyword contained in the
+   canonical name, or the similarity above, whichever is higher; the best label under a threshold is None.
+
+Measured on ``tests/bpr/data/similar_pairs.csv`` (493 hand-labelled pairs of realistic names, 44 % same; the
+threshold was chosen on the dev split only): see ``tests/bpr/test_similarity.py`` for the numbers asserted.
+
+Limits
+------
+- Lexical, not semantic: synonyms outside the built-in lists are not seen (「訪問調査」 vs 「家庭訪問」,
+  「転入届の受付」 vs 「転入手続」, 「納税相談」 vs 「納付相談」), and a word the lists get wrong merges
+  different work — extend ``_SYNONYMS``/``_FAMILIES`` with care; every addition is a claim that two words mean
+  the same (or never the same) thing in every 課.
+- The action lexicon is small and only read at the end of the name; an action in the middle counts as object.
+- The sibling families only know the programmes listed; two unlisted programmes with one character of
+  difference (e.g. a city's own 手当) can score high.
+- Single-link grouping chains: A~B and B~C put A and C together even when A and C differ. Keep the grouping
+  threshold at or above the pair threshold and review large groups by eye.
+- The labelled set was written by the same hands as the lists; real-world precision will be lower than the
+  numbers measured on it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from functools import lru_cache
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "GROUP_THRESHOLD",
+    "STEP_WEIGHT",
+    "TAXONOMY_THRESHOLD",
+    "TaxonomyMatcher",
+    "group_similar",
+    "normalize_name",
+    "similarity",
+    "split_text",
+]
+
+DEFAULT_THRESHOLD = 0.45  # pairs: similarity(a, b) >= this means "the same kind of work" (tuned on the dev split)
+GROUP_THRESHOLD = 0.62  # group_similar's default
+TAXONOMY_THRESHOLD = 0.5  # TaxonomyMatcher: below this the label is None
+STEP_WEIGHT = 0.2  # share of the step names in similarity() when both sides have steps
+
+STEP_SEPARATOR = " | "
+
+# Weights of the parts of a name (object characters weigh 1).
+_W_LAST_ACTION = 0.35
+_W_INNER_ACTION = 0.4
+_W_KANA = 0.5
+_ALPHA = 0.8  # object score = containment ** _ALPHA * dice ** (1 - _ALPHA)
+_EMPTY_ACTION = 0.8  # action factor when only one side has a recognised action
+_ACTION_FLOOR = 0.2  # action factor for unrelated actions
+_FAMILY_CONFLICT = 0.3
+_RELATED_SCORE = 0.9  # related actions (支給/精算), before the floor is applied
+_GENERIC_SCORE = 0.5  # a generic action (管理, 対応, 実施 …) against any other
+
+# --- normalisation ------------------------------------------------------------------------------------------
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ\u30a1-\u30fa\u30fc"
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々"
+_WORD = _CJK + "A-Za-z0-9"
+
+_SPACE = re.compile(r"\s+")
+_NOISE_PAREN = re.compile(
+    r"[(\[【〔〈《<]\s*(?:その\d+|第?\d+[回期次号部]?|続き?|追加分?|再掲|[前後上下]期|[上下]半期|\d+月分?|共通|新規|継続|仮|案)"
+    r"\s*[)\]】〕〉》>]")
+_TRAILING_NO = re.compile(r"[-_・]?(?:その\d+)$")
+_QUOTES = re.compile(r"[「」『』\"'“”‘’]")
+_BRACKETS = re.compile(r"[()\[\]【】〔〕〈〉《》<>{}]")
+_SEPARATORS = re.compile(r"[、，,;；/／&＆]|及び|および|並びに|ならびに|又は|または|若しくは|もしくは")
+# Okurigana between two kanji: 受け付 → 受付, 申し込 → 申込, 取り扱 → 取扱, 届け出 → 届出, 払い戻 → 払戻.
+_OKURIGANA_INNER = re.compile(rf"(?<=[{_KANJI}])[いえきけしせちてりれみめびぎじひわげ](?=[{_KANJI}])")
+_OKURIGANA_TAIL = re.compile(
+    r"(受付|申込|取扱|支払|払戻|差押|引継|繰越|振込|取消|貸付|貸出|受入|書換|切替|立替|申出|申立|割当|積立|立入"
+    r"|売払|払出|引落|読取|借上|差替|取下|組替|持込|立会|取組|見積|手続|仕分|見直|打合|問合|届|割振|引渡|払込|呼出"
+    r"|取りまとめ|取まとめ)(?:わせ|もり|け|み|い|え|ぎ|し|て|げ|り|せ|き|ち|れ|わ|ひ|び)(?![るたまなよ])")
+_CONNECTIVES = re.compile(
+    r"に関わる|に関する|に係わる|にかかわる|に係る|にかかる|に対する|に対して|についての|について|に関して|における"
+    r"|に於ける|に伴う|に基づく|に向けた|のための|のため|によるもの|による|によって|としての|として")
+_POSTPOSITIONS = re.compile(rf"(?<=[{_WORD}])(?:からの|よりの|までの|への|での|との|から|より|まで)")
+_PARTICLE = re.compile(rf"(?<=[{_WORD}])[をにでがはとへ](?=[{_WORD}])")
+_ETC = re.compile(r"(?<![平対同均高初中上劣優特何彼一二三均])等(?=の|・|$|事務|業務)")
+_NO = re.compile(rf"(?<=[{_WORD}])の(?=[{_WORD}])")
+_TRAILING_FILLER = re.compile(r"(?:の)?(?:事務|業務|関係|関連|全般|一般事務)$")
+_LEADING_FILLER = re.compile(r"^(?:各種|その他の)")
+
+# Synonyms and orthographic variants, applied in order after the connectives became 「の」.
+# Conservative on purpose: most are bound to a context; each one claims the two spellings are the same work.
+_SYNONYMS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.I), r) for p, r in (
+    (r"お?問合", "照会"),
+    (r"超過勤務|残業", "時間外勤務"),
+    (r"清算", "精算"),
+    (r"(?<!開)発行(?!為)", "交付"),
+    (r"受理", "受付"),
+    (r"給料", "給与"),
+    (r"ボーナス", "期末勤勉手当"),
+    (r"ミーティング", "会議"),
+    (r"の?写し", ""),
+    (r"印鑑証明(?:書)?", "印鑑登録証明書"),
+    (r"戸籍の?(?:謄抄本|謄本・抄本|謄本|抄本|(?:全部|個人|一部)事項証明書?|証明書?)", "戸籍証明書"),
+    (r"戸籍の附票", "戸籍附票"),
+    (r"マイナンバーカード", "個人番号カード"),
+    (r"マイナンバー", "個人番号"),
+    (r"国保(?!険)", "国民健康保険"),
+    (r"国民健康保険料", "国民健康保険税"),
+    (r"被保険者証", "保険証"),
+    (r"障がい|障碍", "障害"),
+    (r"子供|こども", "子ども"),
+    (r"市・?県民税|市民県民税|住民税", "市民税"),
+    (r"特定健康診査", "特定健診"),
+    (r"健康診査", "健診"),
+    (r"母子手帳|親子健康手帳", "母子健康手帳"),
+    (r"学童保育|放課後児童健全育成事業", "放課後児童クラブ"),
+    (r"一時保育", "一時預かり"),
+    (r"乳幼児医療費", "子ども医療費"),
+    (r"長寿祝金", "敬老祝金"),
+    (r"災害時要援護者", "避難行動要支援者"),
+    (r"勤務評定", "人事評価"),
+    (r"庁用自動車|庁用車|公用自動車", "公用車"),
+    (r"ウェ?ブサイト|ウエブサイト|webサイト|hp(?![a-z])", "ホームページ"),
+    (r"(?<!個人)(?:公文書|行政文書|情報)の?(?:公開|開示)請求", "情報公開請求"),
+    (r"(?:郵便物?|公文書)(?=の?(?:収受|発送|受付))", "文書"),
+    (r"(?:消耗品|事務用品|備品)(?=の?(?:購入|調達))", "物品"),
+    (r"(?<=物品)(の?)調達", r"\1購入"),
+    (r"(?:庁内各課|他課|各課|関係課|他部署|各部署|他部局|各部局|庁内)の?照会", "庁内照会"),
+    (r"国・県|県・国", "国県"),
+))
+
+_ACTIONS: dict[str, str] = {}  # word → canonical action
+for _canonical, _words in {
+    "受付": ["受付", "申請受付"], "収受": ["収受", "受領", "受入"], "交付": ["交付"], "再交付": ["再交付"],
+    "審査": ["審査", "確認", "点検", "照合", "精査"], "決定": ["決定", "決裁"], "認定": ["認定"], "承認": ["承認"],
+    "通知": ["通知", "連絡"], "発送": ["発送", "送付", "郵送"], "配布": ["配布", "配付", "配達"],
+    "支給": ["支給", "給付"], "支払": ["支払", "支出"], "精算": ["精算"], "助成": ["助成"], "還付": ["還付"],
+    "購入": ["購入", "調達", "発注", "買入"], "管理": ["管理", "維持管理", "運用", "管理運営"],
+    "保管": ["保管", "保存", "整理"], "運営": ["運営", "運行"], "開催": ["開催"], "実施": ["実施", "執行"],
+    "作成": ["作成", "策定", "編集", "起案", "調製", "編製", "作製"], "回答": ["回答"], "対応": ["対応", "処理"],
+    "相談": ["相談", "面談", "相談対応"], "調査": ["調査", "現地調査"], "集計": ["集計", "分析"], "報告": ["報告"],
+    "徴収": ["徴収", "収納", "収入", "納付"], "賦課": ["賦課", "課税", "算定"], "指導": ["指導", "監督", "是正指導"],
+    "監査": ["監査", "指導監査"], "検査": ["検査"], "修繕": ["修繕", "補修", "維持修繕", "営繕", "修理"],
+    "契約": ["契約", "締結", "契約締結"], "更新": ["更新"], "変更": ["変更"], "周知": ["周知", "啓発", "広報", "普及"],
+    "推進": ["推進", "支援"], "調整": ["調整", "協議", "打合せ", "打合"], "選考": ["選考", "選定", "採択"],
+    "募集": ["募集"], "採用": ["採用", "任用"], "評価": ["評価"], "廃棄": ["廃棄"], "廃止": ["廃止"],
+    "減免": ["減免"], "貸出": ["貸出", "貸付", "貸与"], "閲覧": ["閲覧"], "手続": ["手続"], "入力": ["入力", "転記"],
+    "除却": ["除却"], "委嘱": ["委嘱", "任命", "選任"], "計算": ["計算"], "請求": ["請求"],
+    "指定": ["指定"], "返還": ["返還", "返納", "返却"], "取消": ["取消"], "停止": ["停止", "中止"],
+    "委託": ["委託"], "公売": ["公売"], "開放": ["開放"], "確定": ["確定"], "診断": ["診断"], "公表": ["公表", "公告"],
+    "縦覧": ["縦覧"], "勧告": ["勧告", "是正", "指示"], "収集": ["収集", "運搬", "回収"], "処分": ["処分", "撤去"],
+    "清掃": ["清掃", "除草"], "測量": ["測量"], "設計": ["設計"], "記録": ["記録"], "審議": ["審議"], "登記": ["登記"],
+    "解除": ["解除"], "督促": ["督促", "催告"], "整備": ["整備"],
+}.items():
+    for _word in _words:
+        _ACTIONS[_word] = _canonical
+_ACTION_WORDS = sorted(_ACTIONS, key=len, reverse=True)
+_RELATED_ACTIONS = [
+    {"受付", "収受"}, {"交付", "再交付"}, {"審査", "決定", "認定", "承認"}, {"通知", "発送", "配布"},
+    {"支給", "支払", "精算", "助成", "計算", "請求"}, {"管理", "保管"}, {"運営", "開催", "実施"},
+    {"作成", "報告", "集計"}, {"回答", "対応"}, {"相談", "対応"}, {"指導", "監査", "検査", "調査"},
+    {"更新", "変更"}, {"周知", "推進"}, {"選考", "調整"}, {"採用", "募集"}, {"指導", "勧告"}, {"処分", "除却"},
+    {"管理", "清掃"},
+]
+_GENERIC_ACTIONS = frozenset({"管理", "対応", "実施", "運営", "手続"})
+_RELATED: dict[str, set[str]] = defaultdict(set)
+for _group in _RELATED_ACTIONS:
+    for _a in _group:
+        _RELATED[_a] |= _group
+
+# Families of distinct programmes, documents or procedures: two names holding different members of one family
+# are different work (児童手当 ≠ 児童扶養手当) however alike their characters are. Matched longest-first on the
+# canonical name, so 児童手当 is not found inside 児童扶養手当.
+_FAMILIES: tuple[tuple[str, ...], ...] = (
+    ("児童手当", "児童扶養手当", "特別児童扶養手当", "障害児福祉手当", "特別障害者手当", "福祉手当", "扶養手当",
+     "通勤手当", "住居手当", "期末勤勉手当", "時間外勤務手当", "単身赴任手当", "管理職手当", "特殊勤務手当",
+     "退職手当", "寒冷地手当"),
+    ("国民健康保険", "後期高齢者医療", "介護保険", "国民年金", "雇用保険", "共済組合"),
+    ("個人市民税", "法人市民税", "固定資産税", "都市計画税", "軽自動車税", "自動車税", "市たばこ税", "事業所税",
+     "入湯税", "国民健康保険税", "所得税", "相続税", "県民税"),
+    ("特別徴収", "普通徴収"),
+    ("住民票", "戸籍証明書", "戸籍附票", "印鑑登録証明書", "身分証明書", "住民票記載事項証明書", "納税証明",
+     "評価証明", "課税証明", "個人番号カード", "通知カード", "独身証明", "不在籍証明", "不在住証明"),
+    ("転入", "転出", "転居", "出生", "死亡", "婚姻", "離婚", "養子縁組", "認知", "分籍", "転籍", "入籍", "世帯変更"),
+    ("身体障害者手帳", "療育手帳", "精神障害者保健福祉手帳", "母子健康手帳"),
+    ("子ども医療費", "ひとり親家庭医療費", "重度障害者医療費", "高額療養費", "療養費", "高額介護サービス費",
+     "高額医療・高額介護合算療養費", "出産育児一時金", "葬祭費", "住宅改修費", "福祉用具購入費", "補装具費",
+     "日常生活用具"),
+    ("生活扶助", "住宅扶助", "医療扶助", "介護扶助", "教育扶助", "出産扶助", "生業扶助", "葬祭扶助"),
+    ("生活保護", "生活困窮者"),
+    ("道路占用", "道路使用", "河川占用", "公園占用", "公園使用", "道路工事施行承認", "法定外公共物"),
+    ("一般廃棄物", "産業廃棄物"),
+    ("ごみ処理", "し尿処理"),
+    ("水道料金", "下水道使用料"),
+    ("開栓", "閉栓"),
+    ("資格取得", "資格喪失"),
+    ("個人情報", "情報公開"),
+    ("期日前投票", "不在者投票"),
+    ("会計年度任用職員", "臨時的任用職員", "再任用職員", "任期付職員"),
+    ("認可保育所", "認可外保育施設", "幼稚園", "認定こども園"),
+    ("放課後児童クラブ", "放課後子ども教室"),
+    ("要介護認定", "障害支援区分"),
+    ("特定健診", "がん検診", "乳幼児健診", "特定保健指導", "妊婦健診"),
+    ("教職員", "職員"),
+    ("概算払", "前渡"),
+    ("試掘", "発掘"),
+    ("時間外勤務", "時間外勤務手当"),
+    ("給与支払報告書", "公的年金等支払報告書", "源泉徴収票"),
+)
+_FAMILY_OF: dict[str, list[int]] = defaultdict(list)
+for _i, _family in enumerate(_FAMILIES):
+    for _term in _family:
+        _FAMILY_OF[_term].append(_i)
+_FAMILY_RE = re.compile("|".join(re.escape(t) for t in sorted(_FAMILY_OF, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=262_144)
+def normalize_name(name: str) -> str:
+    """The canonical form of a 業務名 (or 作業名): equal strings mean the same work as far as the rules know."""
+    s = unicodedata.normalize("NFKC", name or "")
+    s = _SPACE.sub("", s)
+    s = _NOISE_PAREN.sub("", s)
+    s = _TRAILING_NO.sub("", s)
+    s = _QUOTES.sub("", s)
+    s = _BRACKETS.sub("・", s)
+    s = _SEPARATORS.sub("・", s)
+    s = _OKURIGANA_INNER.sub("", s)
+    s = _OKURIGANA_TAIL.sub(r"\1", s)
+    s = _CONNECTIVES.sub("の", s)
+    s = _POSTPOSITIONS.sub("の", s)
+    s = _PARTICLE.sub("の", s)
+    s = _ETC.sub("", s)
+    for pattern, replacement in _SYNONYMS:
+        s = pattern.sub(replacement, s)
+    s = s.strip("・の")
+    while True:
+        stripped = _LEADING_FILLER.sub("", _TRAILING_FILLER.sub("", s)).strip("・の")
+        if stripped == s or not stripped:
+            break
+        s = stripped
+    s = _NO.sub("", s)
+    s = re.sub(r"・{2,}", "・", s).strip("・")
+    return s
+
+
+# --- features -----------------------------------------------------------------------------------------------
+
+class _Features:
+    __slots__ = ("acts", "grams", "terms", "text", "weight")
+
+    def __init__(self, text: str, grams: dict[str, float], acts: frozenset[str], terms: dict[int, frozenset[str]]):
+        self.text = text
+        self.grams = grams
+        self.weight = sum(grams.values())
+        self.acts = acts
+        self.terms = terms
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u309f"
+
+
+@lru_cache(maxsize=262_144)
+def _features(text: str) -> _Features:
+    """Features of a canonical name: weighted bigrams, trailing actions and family terms."""
+    char_w = [(_W_KANA if _is_kana(c) else 1.0) for c in text]
+    acts: list[str] = []
+    end = len(text)
+    while end > 0:
+        while end > 0 and text[end - 1] in "・の":
+            end -= 1
+        for word in _ACTION_WORDS:
+            if text.endswith(word, 0, end) and end - len(word) > 0 and text[: end - len(word)].strip("・の"):
+                w = _W_LAST_ACTION if not acts else _W_INNER_ACTION
+                for i in range(end - len(word), end):
+                    char_w[i] = min(char_w[i], w)
+                acts.append(_ACTIONS[word])
+                end -= len(word)
+                break
+        else:
+            break
+    grams: dict[str, float] = {}
+    start = 0
+    for segment in text.split("・"):
+        n = len(segment)
+        if n == 1:
+            grams[segment] = max(grams.get(segment, 0.0), char_w[start])
+        for i in range(n - 1):
+            g = segment[i:i + 2]
+            w = min(char_w[start + i], char_w[start + i + 1])
+            if w > grams.get(g, 0.0):
+                grams[g] = w
+        start += n + 1
+    terms: dict[int, set[str]] = defaultdict(set)
+    for m in _FAMILY_RE.finditer(text):
+        for family in _FAMILY_OF[m.group()]:
+            terms[family].add(m.group())
+    return _Features(text, grams, frozenset(acts), {k: frozenset(v) for k, v in terms.items()})
+
+
+def _action_factor(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return _EMPTY_ACTION
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    total = 0.0
+    for x in small:
+        best = 0.15
+        for y in large:
+            if x == y:
+                best = 1.0
+                break
+            if y in _RELATED.get(x, ()):
+                best = max(best, _RELATED_SCORE)
+            elif x in _GENERIC_ACTIONS or y in _GENERIC_ACTIONS:
+                best = max(best, _GENERIC_SCORE)
+        total += best
+    o = total / len(small)
+    return _ACTION_FLOOR + (1 - _ACTION_FLOOR) * o
+
+
+def _family_factor(a: _Features, b: _Features) -> float:
+    for family, terms in a.terms.items():
+        other = b.terms.get(family)
+        if other and not (terms & other):
+            return _FAMILY_CONFLICT
+    return 1.0
+
+
+def _shared(a: _Features, b: _Features) -> float:
+    if len(a.grams) > len(b.grams):
+        a, b = b, a
+    bg = b.grams
+    s = 0.0
+    for g, w in a.grams.items():
+        v = bg.get(g)
+        if v is not None:
+            s += w if w < v else v
+    return s
+
+
+def _name_similarity(a: _Features, b: _Features) -> float:
+    if a.text == b.text:
+        return 1.0 if a.text else 0.0
+    s = _shared(a, b)
+    if s <= 0.0:
+        return 0.0
+    containment = s / min(a.weight, b.weight)
+    dice = 2 * s / (a.weight + b.weight)
+    obj = containment ** _ALPHA * dice ** (1 - _ALPHA)
+    return min(1.0, obj * _action_factor(a.acts, b.acts) * _family_factor(a, b))
+
+
+_STEP_SPLIT = re.compile(r"\s*\|\s*|\s+|[、，,;；/／→>＞]")
+
+
+def split_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """``"業務名 | 手順1 | 手順2"`` (or steps separated by spaces) → (業務名, (手順1, 手順2))."""
+    name, sep, rest = (text or "").partition(STEP_SEPARATOR)
+    if not sep:
+        name, sep, rest = name.partition("|")
+    steps = tuple(s for s in _STEP_SPLIT.split(rest) if s) if sep else ()
+    return name.strip(), steps
+
+
+@lru_cache(maxsize=65_536)
+def _step_grams(steps: tuple[str, ...]) -> frozenset[str]:
+    grams: set[str] = set()
+    for step in steps:
+        s = normalize_name(step)
+        for segment in s.split("・"):
+            if len(segment) == 1:
+                grams.add(segment)
+            grams.update(segment[i:i + 2] for i in range(len(segment) - 1))
+    return frozenset(grams)
+
+
+def _step_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if a is b or a == b:
+        return 1.0 if a else 0.0
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def _combine(name_sim: float, step_sim: float | None) -> float:
+    if step_sim is None:
+        return name_sim
+    return (1 - STEP_WEIGHT) * name_sim + STEP_WEIGHT * step_sim
+
+
+def similarity(a: str, b: str) -> float:
+    """How much two 業務 are the same kind of work, in [0, 1]; ``DEFAULT_THRESHOLD`` and above means yes.
+
+    Each text is a 業務名, optionally followed by ``" | "`` and its step names (separated by ``" | "`` or spaces);
+    the steps count for ``STEP_WEIGHT`` when both sides have them.
+    """
+    name_a, steps_a = split_text(a)
+    name_b, steps_b = split_text(b)
+    ns = _name_similarity(_features(normalize_name(name_a)), _features(normalize_name(name_b)))
+    step_sim = None
+    if steps_a and steps_b:
+        step_sim = _step_similarity(_step_grams(steps_a), _step_grams(steps_b))
+    return max(0.0, min(1.0, _combine(ns, step_sim)))
+
+
+# --- grouping -----------------------------------------------------------------------------------------------
+
+class _UnionFind:
+    __slots__ = ("parent",)
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if ra < rb:
+                self.parent[rb] = ra
+            else:
+                self.parent[ra] = rb
+
+
+def _candidate_pairs(feats: Sequence[_Features], t_min: float) -> Iterable[tuple[int, int]]:
+    """Pairs (x, y) that may reach ``t_min`` on their names; every such pair is among them (prefix filtering).
+
+    A name score is at most the containment: shared weight / the smaller weight. So a pair at ``t_min`` shares at
+    least ``t_min`` of the smaller name's weight, and the smaller name's rarest bigrams, taken until what is left
+    weighs less than that, must hold one shared bigram. Each name probes the index with only those.
+    """
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(feats):
+        for g in f.grams:
+            postings[g].append(i)
+    df = {g: len(p) for g, p in postings.items()}
+    for x, f in enumerate(feats):
+        if not f.grams:
+            continue
+        need = t_min * f.weight
+        remaining = f.weight
+        wx = f.weight
+        seen: set[int] = set()
+        for g in sorted(f.grams, key=lambda g: (df[g], g)):
+            if remaining < need:
+                break
+            remaining -= f.grams[g]
+            for y in postings[g]:
+                if y == x or y in seen:
+                    continue
+                wy = feats[y].weight
+                if wy > wx or (wy == wx and y > x):  # x is the smaller one (its prefix is the one that counts)
+                    seen.add(y)
+                    yield x, y
+
+
+def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = GROUP_THRESHOLD) -> list[list[Hashable]]:
+    """Clusters (size ≥ 2) of the ids whose texts are similar at ``threshold`` or more (single link).
+
+    ``items`` are ``(id, text)`` with text as in ``similarity``. Clusters come largest first (ties: the one whose
+    first member comes first), each with its ids in input order. Deterministic.
+    """
+    items = list(items)
+    if not items:
+        return []
+    # Nodes: distinct canonical names. Each item: (node, step key or None).
+    node_of_name: dict[str, int] = {}
+    names: list[str] = []
+    step_index: dict[tuple[str, ...], int] = {}
+    step_grams: list[frozenset[str]] = []
+    item_node: list[int] = []
+    node_steps: list[set[int]] = []
+    node_stepless: list[bool] = []
+    parsed: dict[str, tuple[int, int | None]] = {}
+    for _, text in items:
+        hit = parsed.get(text)
+        if hit is None:
+            raw_name, steps = split_text(text)
+            name = normalize_name(raw_name)
+            node = node_of_name.get(name)
+            if node is None:
+                node = node_of_name[name] = len(names)
+                names.append(name)
+                node_steps.append(set())
+                node_stepless.append(False)
+            sk = None
+            if steps:
+                sk = step_index.get(steps)
+                if sk is None:
+                    grams = _step_grams(steps)
+                    sk = step_index[steps] = len(step_grams)
+                    step_grams.append(grams)
+            hit = parsed[text] = (node, sk)
+        node, sk = hit
+        item_node.append(node)
+        if sk is None:
+            node_stepless[node] = True
+        else:
+            node_steps[node].add(sk)
+
+    feats = [_features(n) for n in names]
+    # Step keys with equal gram sets are the same: dedupe them so the comparisons below stay few.
+    canon_steps: dict[frozenset[str], int] = {}
+    step_canon = [canon_steps.setdefault(g, len(canon_steps)) for g in step_grams]
+    canon_grams = list(canon_steps)
+    node_step_sets = [frozenset(step_canon[s] for s in ss) for ss in node_steps]
+    any_steps = any(node_step_sets)
+    step_cache: dict[tuple[int, int], float] = {}
+
+    def best_step(sa: frozenset[int], sb: frozenset[int]) -> float:
+        if sa & sb:
+            return 1.0
+        best = 0.0
+        for x in sa:
+            for y in sb:
+                key = (x, y) if x < y else (y, x)
+                v = step_cache.get(key)
+                if v is None:
+                    v = step_cache[key] = _step_similarity(canon_grams[x], canon_grams[y])
+                if v > best:
+                    best = v
+                    if best >= 1.0:
+                        return best
+        return best
+
+    def linked(x: int, y: int, ns: float) -> bool:
+        """Whether some item of node x and some item of node y are similar at the threshold."""
+        if (node_stepless[x] or node_stepless[y] or not node_step_sets[x] or not node_step_sets[y]) and ns >= threshold:
+            return True
+        sa, sb = node_step_sets[x], node_step_sets[y]
+        if not sa or not sb:
+            return False
+        if _combine(ns, 0.0) >= threshold:
+            return True
+        if _combine(ns, 1.0) < threshold:
+            return False
+        return _combine(ns, best_step(sa, sb)) >= threshold
+
+    uf = _UnionFind(len(names))
+    # Items of one canonical name are one node: they are similar whenever threshold <= 1 - STEP_WEIGHT. Above that,
+    # steps can split one name; those items are compared one by one below.
+    split_names = threshold > _combine(1.0, 0.0) and any_steps
+    t_min = (threshold - STEP_WEIGHT) / (1 - STEP_WEIGHT) if any_steps else threshold
+    t_min = max(t_min, 1e-9)
+    for x, y in _candidate_pairs(feats, t_min):
+        if uf.find(x) == uf.find(y) and not split_names:
+            continue
+        ns = _name_similarity(feats[x], feats[y])
+        if ns < t_min:
+            continue
+        if not split_names and linked(x, y, ns):
+            uf.union(x, y)
+
+    if split_names:
+        return _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams, threshold)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, node in enumerate(item_node):
+        members[uf.find(node)].append(i)
+    clusters = [m for m in members.values() if len(m) >= 2]
+    clusters.sort(key=lambda m: (-len(m), m[0]))
+    return [[items[i][0] for i in m] for m in clusters]
+
+
+def _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams, threshold):
+    """Thresholds above 1 - STEP_WEIGHT: nodes are (name, steps); compared pairwise within candidate names."""
+    keys: dict[tuple[int, int | None], int] = {}
+    item_key: list[int] = []
+    key_list: list[tuple[int, int | None]] = []
+    for (_, text), node in zip(items, item_node, strict=True):
+        sk = parsed[text][1]
+        k = (node, None if sk is None else step_canon[sk])
+        idx = keys.get(k)
+        if idx is None:
+            idx = keys[k] = len(key_list)
+            key_list.append(k)
+        item_key.append(idx)
+    by_node: dict[int, list[int]] = defaultdict(list)
+    for idx, (node, _) in enumerate(key_list):
+        by_node[node].append(idx)
+    uf = _UnionFind(len(key_list))
+
+    def sim(i: int, j: int, ns: float) -> float:
+        si, sj = key_list[i][1], key_list[j][1]
+        if si is None or sj is None:
+            return ns
+        return _combine(ns, _step_similarity(canon_grams[si], canon_grams[sj]))
+
+    pairs = [(x, x) for x in range(len(feats))]
+    t_min = (threshold - STEP_WEIGHT) / (1 - STEP_WEIGHT)
+    pairs += list(_candidate_pairs(feats, t_min))
+    for x, y in pairs:
+        ns = 1.0 if x == y else _name_similarity(feats[x], feats[y])
+        if ns < t_min:
+            continue
+        for i in by_node[x]:
+            for j in by_node[y]:
+                if i != j and uf.find(i) != uf.find(j) and sim(i, j, ns) >= threshold:
+                    uf.union(i, j)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, k in enumerate(item_key):
+        members[uf.find(k)].append(i)
+    clusters = [m for m in members.values() if len(m) >= 2]
+    clusters.sort(key=lambda m: (-len(m), m[0]))
+    return [[items[i][0] for i in m] for m in clusters]
+
+
+# --- taxonomy -----------------------------------------------------------------------------------------------
+
+class TaxonomyMatcher:
+    """Maps a 業務名 onto a taxonomy (大分類/中分類 …) from example names or keywords per label.
+
+    ``predict`` returns the best label and its score in [0, 1], or ``(None, score)`` under ``threshold``.
+    A label scores the best of its examples; an example scores the higher of ``similarity`` on the names and,
+    when the example's canonical form is contained in the name's, 0.6 plus up to 0.4 for how much of the name it
+    covers (so 「固定資産税」 beats 「税」 for 「固定資産税の賦課」). Ties go to the label given first.
+    """
+
+    def __init__(self, examples: Mapping[str, Sequence[str]], *, threshold: float = TAXONOMY_THRESHOLD):
+        self.threshold = threshold
+        self._labels: list[str] = []
+        self._examples: list[tuple[int, str, _Features]] = []
+        for label, names in examples.items():
+            index = len(self._labels)
+            self._labels.append(label)
+            for example in names:
+                text = normalize_name(example)
+                if text:
+                    self._examples.append((index, text, _features(text)))
+        self._by_gram: dict[str, list[int]] = defaultdict(list)
+        for k, (_, text, f) in enumerate(self._examples):
+            for g in f.grams or {text: 1.0}:
+                self._by_gram[g].append(k)
+
+    def scores(self, name: str) -> dict[str, float]:
+        """Every label's score for ``name`` (labels with no shared bigram score 0 and are left out)."""
+        text = normalize_name(split_text(name)[0])
+        if not text:
+            return {}
+        f = _features(text)
+        candidates: set[int] = set()
+        for g in f.grams:
+            candidates.update(self._by_gram.get(g, ()))
+        for k, (_, example, _) in enumerate(self._examples):  # single-character keywords have no bigram
+            if len(example) == 1 and example in text:
+                candidates.add(k)
+        best: dict[str, float] = {}
+        for k in sorted(candidates):
+            index, example, ef = self._examples[k]
+            score = _name_similarity(f, ef)
+            if example in text and _family_factor(f, ef) == 1.0:
+                score = max(score, 0.6 + 0.4 * min(1.0, len(example) / len(text)))
+            label = self._labels[index]
+            if score > best.get(label, 0.0):
+                best[label] = score
+        return best
+
+    def predict(self, name: str) -> tuple[str | None, float]:
+        scores = self.scores(name)
+        if not scores:
+            return None, 0.0
+        label = max(self._labels, key=lambda lb: (scores.get(lb, 0.0), -self._labels.index(lb)))
+        score = round(scores.get(label, 0.0), 6)
+        return (label if score >= self.threshold else None), score

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from civicdx.core.api import api
+from civicdx.bpr.api import router as bpr_router
 from civicdx.survey.api import router as survey_router
 
 api.add_router("/", survey_router)
+api.add_router("/", bpr_router)
 
 urlpatterns = [path("", api.urls)]

@@ -39,6 +39,8 @@ def rules_save(*, actor: User, municipality: Municipality, text: str) -> R.RuleS
     RuleSet.objects.update_or_create(municipality=municipality, defaults={"yaml_text": text, "updated_by": actor})
     audit_record(actor=actor, action="bpr.rules_save", object_type="bpr.RuleSet", object_id=str(municipality.pk),
                  municipality=municipality, changes={"yaml": [old, text]})
+    for survey in Survey.objects.filter(municipality=municipality):
+        candidates_compute(survey=survey, rules=parsed)
     return parsed
 
 

@@ -53,9 +53,10 @@ class Command(BaseCommand):
             return
         survey = demo_load(scale=options["scale"], seed=options["seed"], city=city)
         # The BPR pages compare with peers: two synthetic peer cities derived from this one.
-        from civicdx.bpr.services import peers_demo_load
+        from civicdx.bpr.services import candidates_compute, peers_demo_load
 
         peers_demo_load(survey=survey, seed=options["seed"])
+        candidates_compute(survey=survey)  # the analysis pages open without a wait
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

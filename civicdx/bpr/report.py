@@ -112,7 +112,7 @@ def write_pdf(data: dict, path: Path) -> None:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = _font()
     blue = colors.HexColor("#0017C1")
@@ -143,7 +143,7 @@ def write_pdf(data: dict, path: Path) -> None:
         chart.valueAxis.valueMin = 0
         chart.bars[0].fillColor = blue
         drawing.add(chart)
-        return [Paragraph(title, h2), drawing]
+        return [KeepTogether([Paragraph(title, h2), drawing])]
 
     story = [Paragraph(data["title"], h1), Paragraph(data["subtitle"], body), Spacer(1, 4 * mm)]
     story.append(table(["項目", "値"], data["kpis"], [80 * mm, 60 * mm]))

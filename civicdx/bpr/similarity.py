@@ -59,9 +59,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from itertools import chain
+from math import ceil
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -83,8 +86,8 @@ STEP_WEIGHT = 0.2  # share of the step names in similarity() when both sides hav
 STEP_SEPARATOR = " | "
 
 # Weights of the parts of a name (object characters weigh 1).
-_W_LAST_ACTION = 0.35
-_W_INNER_ACTION = 0.4
+_W_LAST_ACTION = 1.0
+_W_INNER_ACTION = 1.0
 _W_KANA = 0.5
 _ALPHA = 0.8  # object score = containment ** _ALPHA * dice ** (1 - _ALPHA)
 _EMPTY_ACTION = 0.8  # action factor when only one side has a recognised action
@@ -92,6 +95,8 @@ _ACTION_FLOOR = 0.2  # action factor for unrelated actions
 _FAMILY_CONFLICT = 0.3
 _RELATED_SCORE = 0.9  # related actions (支給/精算), before the floor is applied
 _GENERIC_SCORE = 0.5  # a generic action (管理, 対応, 実施 …) against any other
+_ACTION_PER_WORD = True
+_CROSS_GRAMS = False
 
 # --- normalisation ------------------------------------------------------------------------------------------
 
@@ -104,6 +109,11 @@ _NOISE_PAREN = re.compile(
     r"[(\[【〔〈《<]\s*(?:その\d+|第?\d+[回期次号部]?|続き?|追加分?|再掲|[前後上下]期|[上下]半期|\d+月分?|共通|新規|継続|仮|案)"
     r"\s*[)\]】〕〉》>]")
 _TRAILING_NO = re.compile(r"[-_・]?(?:その\d+)$")
+# A trailing qualifier naming the 係/課 or a share of the work: 「（審査）」「（第二係）」「（庶務担当）」「（郵送分）」.
+_ORG_QUALIFIER = re.compile(
+    r"[(\[【〔]\s*(?:第?[一二三四五六七八九十\d]+|[^()\[\]【】〔〕]{1,8}(?:係|課|担当|班|室|グループ|チーム|区|支所|出張所|分)"
+    r"|庶務|総務|企画|管理|調整|審査|業務|指導|給付|相談|認定|計画|事業|施設|調査|経理|人事|任用|給与|賦課|納税|医療"
+    r"|年金|国保|戸籍|証明|住民記録|市民税|資産税|保護第?.{0,2}|本庁|本課|各区|全庁|共通)\s*[)\]】〕]$")
 _QUOTES = re.compile(r"[「」『』\"'“”‘’]")
 _BRACKETS = re.compile(r"[()\[\]【】〔〕〈〉《》<>{}]")
 _SEPARATORS = re.compile(r"[、，,;；/／&＆]|及び|および|並びに|ならびに|又は|または|若しくは|もしくは")
@@ -122,6 +132,8 @@ _ETC = re.compile(r"(?<![平対同均高初中上劣優特何彼一二三均])�
 _NO = re.compile(rf"(?<=[{_WORD}])の(?=[{_WORD}])")
 _TRAILING_FILLER = re.compile(r"(?:の)?(?:事務|業務|関係|関連|全般|一般事務)$")
 _LEADING_FILLER = re.compile(r"^(?:各種|その他の)")
+_COPY = re.compile(r"の?写し")  # 住民票の写し → 住民票 (before okurigana: 写し等 would become 写等)
+_DOTS = re.compile(r"・(?:の?・)*の?")
 
 # Synonyms and orthographic variants, applied in order after the connectives became 「の」.
 # Conservative on purpose: most are bound to a context; each one claims the two spellings are the same work.
@@ -134,7 +146,6 @@ _SYNONYMS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.I), r) f
     (r"給料", "給与"),
     (r"ボーナス", "期末勤勉手当"),
     (r"ミーティング", "会議"),
-    (r"の?写し", ""),
     (r"印鑑証明(?:書)?", "印鑑登録証明書"),
     (r"戸籍の?(?:謄抄本|謄本・抄本|謄本|抄本|(?:全部|個人|一部)事項証明書?|証明書?)", "戸籍証明書"),
     (r"戸籍の附票", "戸籍附票"),
@@ -257,9 +268,15 @@ def normalize_name(name: str) -> str:
     s = _SPACE.sub("", s)
     s = _NOISE_PAREN.sub("", s)
     s = _TRAILING_NO.sub("", s)
+    while True:
+        stripped = _NOISE_PAREN.sub("", _ORG_QUALIFIER.sub("", s))
+        if stripped == s or not stripped:
+            break
+        s = stripped
     s = _QUOTES.sub("", s)
     s = _BRACKETS.sub("・", s)
     s = _SEPARATORS.sub("・", s)
+    s = _COPY.sub("", s)
     s = _OKURIGANA_INNER.sub("", s)
     s = _OKURIGANA_TAIL.sub(r"\1", s)
     s = _CONNECTIVES.sub("の", s)
@@ -275,7 +292,7 @@ def normalize_name(name: str) -> str:
             break
         s = stripped
     s = _NO.sub("", s)
-    s = re.sub(r"・{2,}", "・", s).strip("・")
+    s = _DOTS.sub("・", s).strip("・")
     return s
 
 
@@ -300,6 +317,7 @@ def _is_kana(ch: str) -> bool:
 def _features(text: str) -> _Features:
     """Features of a canonical name: weighted bigrams, trailing actions and family terms."""
     char_w = [(_W_KANA if _is_kana(c) else 1.0) for c in text]
+    span = [0] * len(text)  # 0: object; k > 0: the k-th action from the end
     acts: list[str] = []
     end = len(text)
     while end > 0:
@@ -308,9 +326,12 @@ def _features(text: str) -> _Features:
         for word in _ACTION_WORDS:
             if text.endswith(word, 0, end) and end - len(word) > 0 and text[: end - len(word)].strip("・の"):
                 w = _W_LAST_ACTION if not acts else _W_INNER_ACTION
+                if _ACTION_PER_WORD:
+                    w /= len(word)
+                acts.append(_ACTIONS[word])
                 for i in range(end - len(word), end):
                     char_w[i] = min(char_w[i], w)
-                acts.append(_ACTIONS[word])
+                    span[i] = len(acts)
                 end -= len(word)
                 break
         else:
@@ -322,6 +343,8 @@ def _features(text: str) -> _Features:
         if n == 1:
             grams[segment] = max(grams.get(segment, 0.0), char_w[start])
         for i in range(n - 1):
+            if not _CROSS_GRAMS and span[start + i] != span[start + i + 1]:
+                continue
             g = segment[i:i + 2]
             w = min(char_w[start + i], char_w[start + i + 1])
             if w > grams.get(g, 0.0):
@@ -421,9 +444,10 @@ def _step_similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _combine(name_sim: float, step_sim: float | None) -> float:
+    """Steps only confirm or weaken the name: identical steps keep it, unrelated steps take ``STEP_WEIGHT`` off."""
     if step_sim is None:
         return name_sim
-    return (1 - STEP_WEIGHT) * name_sim + STEP_WEIGHT * step_sim
+    return name_sim * ((1 - STEP_WEIGHT) + STEP_WEIGHT * step_sim)
 
 
 def similarity(a: str, b: str) -> float:
@@ -467,36 +491,49 @@ class _UnionFind:
                 self.parent[ra] = rb
 
 
-def _candidate_pairs(feats: Sequence[_Features], t_min: float) -> Iterable[tuple[int, int]]:
+def _candidate_pairs(feats: Sequence[_Features], t_min: float) -> Iterator[tuple[int, int]]:
     """Pairs (x, y) that may reach ``t_min`` on their names; every such pair is among them (prefix filtering).
 
-    A name score is at most the containment: shared weight / the smaller weight. So a pair at ``t_min`` shares at
-    least ``t_min`` of the smaller name's weight, and the smaller name's rarest bigrams, taken until what is left
-    weighs less than that, must hold one shared bigram. Each name probes the index with only those.
+    A name score is at most the containment: shared weight / the smaller name's weight W. So a pair at ``t_min``
+    shares at least ``t_min * W`` of the smaller name x, and x's rarest bigrams taken until what is left weighs
+    less than that (the prefix) must hold at least ``t_min * W - left`` of it: with bigram weights at most 1, at
+    least that many of them (rounded up). Names are taken from the lightest; each counts, in C (Counter over the
+    index's posting lists, cut to heavier names), how many prefix bigrams every heavier name shares, and only
+    names that share enough are scored.
     """
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, f in enumerate(feats):
-        for g in f.grams:
-            postings[g].append(i)
+    order = sorted(range(len(feats)), key=lambda i: (feats[i].weight, i))
+    postings: dict[str, list[int]] = defaultdict(list)  # bigram → ranks (ascending)
+    for r, i in enumerate(order):
+        for g in feats[i].grams:
+            postings[g].append(r)
     df = {g: len(p) for g, p in postings.items()}
-    for x, f in enumerate(feats):
+    for r, x in enumerate(order):
+        f = feats[x]
         if not f.grams:
             continue
         need = t_min * f.weight
-        remaining = f.weight
-        wx = f.weight
-        seen: set[int] = set()
+        left = f.weight
+        lists = []
         for g in sorted(f.grams, key=lambda g: (df[g], g)):
-            if remaining < need:
+            if left < need:
                 break
-            remaining -= f.grams[g]
-            for y in postings[g]:
-                if y == x or y in seen:
-                    continue
-                wy = feats[y].weight
-                if wy > wx or (wy == wx and y > x):  # x is the smaller one (its prefix is the one that counts)
-                    seen.add(y)
-                    yield x, y
+            left -= f.grams[g]
+            p = postings[g]
+            start = bisect_right(p, r)
+            if start < len(p):
+                lists.append(p[start:] if start else p)
+        if not lists:
+            continue
+        at_least = max(1, ceil(need - left - 1e-9))
+        if len(lists) == 1:
+            if at_least <= 1:
+                for y in lists[0]:
+                    yield x, order[y]
+            continue
+        counts = Counter(chain.from_iterable(lists))
+        for y, c in counts.items():
+            if c >= at_least:
+                yield x, order[y]
 
 
 def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = GROUP_THRESHOLD) -> list[list[Hashable]]:
@@ -569,40 +606,33 @@ def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = G
         return best
 
     def linked(x: int, y: int, ns: float) -> bool:
-        """Whether some item of node x and some item of node y are similar at the threshold."""
-        if (node_stepless[x] or node_stepless[y] or not node_step_sets[x] or not node_step_sets[y]) and ns >= threshold:
-            return True
+        """Whether some item of node x and some item of node y are similar at the threshold (given ns >= it)."""
         sa, sb = node_step_sets[x], node_step_sets[y]
-        if not sa or not sb:
-            return False
-        if _combine(ns, 0.0) >= threshold:
+        if node_stepless[x] or node_stepless[y] or _combine(ns, 0.0) >= threshold:
             return True
-        if _combine(ns, 1.0) < threshold:
-            return False
         return _combine(ns, best_step(sa, sb)) >= threshold
 
+    # Items of one canonical name are one node: they are similar whenever threshold <= 1 - STEP_WEIGHT (steps
+    # only take up to STEP_WEIGHT off). Above that, steps can split one name: items are compared one by one.
+    if threshold > _combine(1.0, 0.0) and any_steps:
+        return _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams, threshold)
     uf = _UnionFind(len(names))
-    # Items of one canonical name are one node: they are similar whenever threshold <= 1 - STEP_WEIGHT. Above that,
-    # steps can split one name; those items are compared one by one below.
-    split_names = threshold > _combine(1.0, 0.0) and any_steps
-    t_min = (threshold - STEP_WEIGHT) / (1 - STEP_WEIGHT) if any_steps else threshold
-    t_min = max(t_min, 1e-9)
-    for x, y in _candidate_pairs(feats, t_min):
-        if uf.find(x) == uf.find(y) and not split_names:
+    for x, y in _candidate_pairs(feats, threshold):
+        if uf.find(x) == uf.find(y):
             continue
         ns = _name_similarity(feats[x], feats[y])
-        if ns < t_min:
-            continue
-        if not split_names and linked(x, y, ns):
+        if ns >= threshold and linked(x, y, ns):
             uf.union(x, y)
-
-    if split_names:
-        return _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams, threshold)
 
     members: dict[int, list[int]] = defaultdict(list)
     for i, node in enumerate(item_node):
-        members[uf.find(node)].append(i)
-    clusters = [m for m in members.values() if len(m) >= 2]
+        if names[node]:  # an empty name (「（その2）」 alone) is like nothing
+            members[uf.find(node)].append(i)
+    return _clusters(items, members.values())
+
+
+def _clusters(items: Sequence[tuple[Hashable, str]], members: Iterable[list[int]]) -> list[list[Hashable]]:
+    clusters = [m for m in members if len(m) >= 2]
     clusters.sort(key=lambda m: (-len(m), m[0]))
     return [[items[i][0] for i in m] for m in clusters]
 
@@ -631,12 +661,10 @@ def _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams
             return ns
         return _combine(ns, _step_similarity(canon_grams[si], canon_grams[sj]))
 
-    pairs = [(x, x) for x in range(len(feats))]
-    t_min = (threshold - STEP_WEIGHT) / (1 - STEP_WEIGHT)
-    pairs += list(_candidate_pairs(feats, t_min))
+    pairs = chain(((x, x) for x in range(len(feats)) if feats[x].text), _candidate_pairs(feats, threshold))
     for x, y in pairs:
         ns = 1.0 if x == y else _name_similarity(feats[x], feats[y])
-        if ns < t_min:
+        if ns < threshold:
             continue
         for i in by_node[x]:
             for j in by_node[y]:
@@ -644,10 +672,9 @@ def _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams
                     uf.union(i, j)
     members: dict[int, list[int]] = defaultdict(list)
     for i, k in enumerate(item_key):
-        members[uf.find(k)].append(i)
-    clusters = [m for m in members.values() if len(m) >= 2]
-    clusters.sort(key=lambda m: (-len(m), m[0]))
-    return [[items[i][0] for i in m] for m in clusters]
+        if feats[key_list[k][0]].text:
+            members[uf.find(k)].append(i)
+    return _clusters(items, members.values())
 
 
 # --- taxonomy -----------------------------------------------------------------------------------------------

@@ -252,3 +252,25 @@ def report_data(*, user: User, survey: Survey) -> dict:
         "projects": [{"name": p.name, "tool": p.tool, "owner": p.owner, "status": p.get_status_display(), "tasks": p.task_count,
                       "planned_hours": p.planned_hours, "achieved_hours": p.achieved_hours} for p in projects(user=user, survey=survey)],
     }
+
+
+def taxonomy_suggestions(*, user: User, survey: Survey, limit: int = 500) -> dict:
+    """業務 without a 中分類, with the 中分類 whose named 業務 look most like them (TaxonomyMatcher)."""
+    from civicdx.bpr.similarity import TaxonomyMatcher
+
+    check_municipality(user, survey.municipality)
+    examples: dict[str, list[str]] = defaultdict(list)
+    major_of: dict[str, str] = {}
+    for name, minor, major in (Task.objects.filter(survey=survey).exclude(category_minor="")
+                               .values_list("name", "category_minor", "category_major").order_by("id")):
+        if len(examples[minor]) < 40 and name not in examples[minor]:
+            examples[minor].append(name)
+        major_of.setdefault(minor, major)
+    matcher = TaxonomyMatcher(examples)
+    open_tasks = (Task.objects.filter(survey=survey, category_minor="").filter(_scope(user, "section__"))
+                  .select_related("section").order_by("-hours"))
+    rows = []
+    for task in open_tasks[:limit]:
+        label, score = matcher.predict(task.name)
+        rows.append({"task": task, "minor": label, "major": major_of.get(label, "") if label else "", "score": score})
+    return {"rows": rows, "total": open_tasks.count(), "labels": len(examples)}

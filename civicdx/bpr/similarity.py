@@ -616,13 +616,28 @@ def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = G
     # only take up to STEP_WEIGHT off). Above that, steps can split one name: items are compared one by one.
     if threshold > _combine(1.0, 0.0) and any_steps:
         return _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams, threshold)
+    # Single link, except through umbrellas: a name with no specific action (「届出の事務」「届出の管理」, 「旅費」)
+    # matches every specific 業務 on its object and would chain 届出の審査 to 届出の支払. Umbrellas link to each
+    # other as usual, and an umbrella group joins a specific group only when that is the only one it matches.
+    umbrella = [f.acts <= _GENERIC_ACTIONS for f in feats]
     uf = _UnionFind(len(names))
+    bridges: list[tuple[int, int]] = []
     for x, y in _candidate_pairs(feats, threshold):
-        if uf.find(x) == uf.find(y):
+        mixed = umbrella[x] != umbrella[y]
+        if not mixed and uf.find(x) == uf.find(y):
             continue
         ns = _name_similarity(feats[x], feats[y])
         if ns >= threshold and linked(x, y, ns):
-            uf.union(x, y)
+            if mixed:
+                bridges.append((x, y) if umbrella[x] else (y, x))
+            else:
+                uf.union(x, y)
+    targets: dict[int, set[int]] = defaultdict(set)
+    for u, v in bridges:
+        targets[uf.find(u)].add(uf.find(v))
+    for root, specific in targets.items():
+        if len(specific) == 1:
+            uf.union(root, next(iter(specific)))
 
     members: dict[int, list[int]] = defaultdict(list)
     for i, node in enumerate(item_node):

@@ -243,3 +243,16 @@ def similarity(request, survey_id: int):
                      params={"survey_id": survey.pk})
     similarity_task.enqueue(survey_id=survey.pk, job_id=str(job.pk))
     return redirect(f"{reverse('job', args=[job.pk])}?next={reverse('bpr:dashboard', args=[survey.pk])}")
+
+
+@handles_errors
+def taxonomy(request, survey_id: int):
+    survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
+    data = selectors.taxonomy_suggestions(user=request.user, survey=survey)
+    headers = ["所属", "業務ID", "業務名", "年間時間", "提案する中分類", "その大分類", "一致度"]
+    exported = _export(request, f"中分類の提案_{survey.fiscal_year}", headers, [
+        [r["task"].section.path, r["task"].code, r["task"].name, round(r["task"].hours, 1), r["minor"] or "", r["major"],
+         round(r["score"], 2)] for r in data["rows"]])
+    if exported:
+        return exported
+    return render(request, "bpr/taxonomy.html", _ctx(request, survey, "taxonomy", data=data))

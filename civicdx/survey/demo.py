@@ -205,6 +205,8 @@ def generate(scale: str = "small", seed: int = 2021) -> DemoCity:
             names_used.add(name)
             division_names.setdefault(org[:3], set()).add(name)
             months = "" if rng.random() < 0.55 else ",".join(str(m) for m in sorted(rng.sample([4, 5, 6, 3, 1, 2, 12], k=rng.randint(1, 3)), key=lambda m: (m - 4) % 12))
+            if rng.random() < 0.02:  # some 係 leave 中分類 blank: the analysis proposes one
+                minor = ""
             task = ParsedTask(org=org, code=f"T{serial:06d}", name=name, category_major=major, category_minor=minor,
                               legal_basis=rng.choice(LAWS) if is_core or rng.random() < 0.5 else "", is_core=is_core,
                               is_routine=is_routine, needs_expertise=expertise, busy_months=months, note="",

@@ -148,3 +148,17 @@ def test_report_pages_and_api(client, demo_survey, users):
     assert {c["type"] for c in api["candidates"]} <= {"bpo"}
     client.force_login(users["section_editor"])
     assert client.get(f"/bpr/{demo_survey.pk}/rules/").status_code == 403
+
+
+def test_taxonomy_suggestions_for_blank_minor_categories(demo_survey, users, client):
+    from civicdx.survey.models import Task
+
+    task = Task.objects.filter(survey=demo_survey).exclude(category_minor="").first()
+    twin = Task.objects.filter(survey=demo_survey, name=task.name).exclude(pk=task.pk).first() or task
+    Task.objects.filter(pk=twin.pk).update(category_minor="")
+    data = selectors.taxonomy_suggestions(user=users["dx"], survey=demo_survey)
+    row = next(r for r in data["rows"] if r["task"].pk == twin.pk)
+    if twin.pk != task.pk:  # the same name elsewhere carries a 中分類: that is the proposal
+        assert row["minor"] == task.category_minor and row["score"] > 0.9
+    client.force_login(users["dx"])
+    assert client.get(f"/bpr/{demo_survey.pk}/taxonomy/").status_code == 200

@@ -160,6 +160,9 @@ def _quantile(values: list[float], q: float) -> float | None:
 
 # --- rounds --------------------------------------------------------------------------------------------------
 
+ROUND_MATCH_THRESHOLD = 0.6
+
+
 def round_comparison(*, user: User, before: Survey, after: Survey, limit: int = 500) -> dict:
     """Two surveys of the same city: per 業務 (matched by 係 and 業務ID, else by name) and per 課, hours before/after."""
     check_municipality(user, before.municipality)
@@ -173,11 +176,17 @@ def round_comparison(*, user: User, before: Survey, after: Survey, limit: int = 
         return list(Task.objects.filter(survey=survey).filter(_scope(user, "section__"))
                     .values_list("id", "code", "name", "hours", "section__path", "section__parent__name"))
 
+    from civicdx.bpr.similarity import similarity
+
     old, new = load(before), load(after)
     by_code = {(path, code): (tid, name, hours) for tid, code, name, hours, path, _d in old}
     by_name = {(path, name): (tid, name, hours) for tid, code, name, hours, path, _d in old}
+    by_section: dict[str, list[tuple]] = defaultdict(list)
+    for tid, code, name, hours, path, _d in old:
+        by_section[path].append((tid, name, hours))
     matched_old: set[int] = set()
     tasks = []
+    unmatched = []
     for tid, code, name, hours, path, division in new:
         hit = by_code.get((path, code)) or by_name.get((path, name))
         how = "業務ID" if (path, code) in by_code else "業務名" if hit else ""
@@ -185,8 +194,19 @@ def round_comparison(*, user: User, before: Survey, after: Survey, limit: int = 
             hit, how = None, ""
         if hit:
             matched_old.add(hit[0])
-        tasks.append({"path": path, "division": division, "code": code, "name": name, "before": hit[2] if hit else 0.0,
-                      "after": hours, "change": hours - (hit[2] if hit else 0.0), "matched_by": how or "新規"})
+        row = {"path": path, "division": division, "code": code, "name": name, "before": hit[2] if hit else 0.0,
+               "after": hours, "change": hours - (hit[2] if hit else 0.0), "matched_by": how or "新規"}
+        tasks.append(row)
+        if not hit:
+            unmatched.append(row)
+    # Renamed 業務: the most similar unmatched 業務 of the same 係, when similar enough.
+    for row in unmatched:
+        scored = [(similarity(row["name"], name), tid, hours) for tid, name, hours in by_section[row["path"]] if tid not in matched_old]
+        if scored:
+            score, tid, hours = max(scored)
+            if score >= ROUND_MATCH_THRESHOLD:
+                matched_old.add(tid)
+                row.update(before=hours, change=row["after"] - hours, matched_by=f"類似（{score:.2f}）")
     for tid, code, name, hours, path, division in old:
         if tid not in matched_old:
             tasks.append({"path": path, "division": division, "code": code, "name": name, "before": hours, "after": 0.0,

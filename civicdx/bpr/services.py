@@ -237,6 +237,37 @@ def peers_import_csv(*, actor: User, data: bytes, filename: str) -> list[PeerCit
     return list(cities.values())
 
 
+@transaction.atomic
+def peers_import_survey(*, actor: User, path, filename: str, name: str, population: int, fiscal_year: int | str) -> PeerCity:
+    """Import another city's survey in the standard format: only its totals per 大分類/中分類 are kept."""
+    from civicdx.core.fiscal import parse_fiscal_year
+    from civicdx.survey.importing.parser import merge_results, read_and_parse
+    from civicdx.survey.importing.profiles import STANDARD
+
+    check_dx(actor)
+    name = (name or "").strip()
+    if not name or not population or population <= 0:
+        raise ApplicationError("peer_fields", "他都市の調査を取り込むには、団体名と人口（正の数）を入力してください。")
+    result = merge_results([read_and_parse(path, filename, STANDARD)])
+    if result.errors:
+        raise ApplicationError("peer_rows", f"{filename}: {len(result.errors)}件の誤りがあるため取り込みませんでした。",
+                               details=[f"{e['row'] or ''}行目 {e['column']}: {e['message']}" for e in result.errors[:200]])
+    year = parse_fiscal_year(fiscal_year)
+    totals: dict[tuple[str, str], list] = {}
+    for task in result.tasks:
+        slot = totals.setdefault((task.category_major, task.category_minor), [0.0, 0.0, 0])
+        slot[0] += task.hours
+        slot[1] += task.steps[0].cases_per_year or 0 if task.steps else 0
+        slot[2] += 1
+    PeerCity.objects.filter(name=name[:100], fiscal_year=year).delete()
+    peer = PeerCity.objects.create(name=name[:100], population=int(population), fiscal_year=year, source=filename[:200])
+    PeerAggregate.objects.bulk_create([PeerAggregate(peer=peer, category_major=a, category_minor=b, hours=h, cases=c, tasks=n)
+                                       for (a, b), (h, c, n) in totals.items()])
+    audit_record(actor=actor, action="bpr.peers_import", obj=peer,
+                 changes={"summary": f"{name} の調査（{len(result.tasks)}業務）を分類別に集計して取込（{filename}）"})
+    return peer
+
+
 DEMO_PEERS = [("政令市A（合成）", 1_520_000, 0.93), ("政令市B（合成）", 780_000, 1.12)]
 
 

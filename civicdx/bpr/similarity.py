@@ -87,7 +87,7 @@ STEP_SEPARATOR = " | "
 
 # Weights of the parts of a name (object characters weigh 1).
 _W_LAST_ACTION = 1.0
-_W_INNER_ACTION = 1.0
+_W_INNER_ACTION = 2.0
 _W_KANA = 0.5
 _ALPHA = 0.8  # object score = containment ** _ALPHA * dice ** (1 - _ALPHA)
 _EMPTY_ACTION = 0.8  # action factor when only one side has a recognised action
@@ -299,13 +299,16 @@ def normalize_name(name: str) -> str:
 # --- features -----------------------------------------------------------------------------------------------
 
 class _Features:
-    __slots__ = ("acts", "grams", "terms", "text", "weight")
+    __slots__ = ("acts", "grams", "inner", "primary", "terms", "text", "weight")
 
-    def __init__(self, text: str, grams: dict[str, float], acts: frozenset[str], terms: dict[int, frozenset[str]]):
+    def __init__(self, text: str, grams: dict[str, float], primary: frozenset[str], inner: frozenset[str],
+                 terms: dict[int, frozenset[str]]):
         self.text = text
         self.grams = grams
         self.weight = sum(grams.values())
-        self.acts = acts
+        self.primary = primary  # the trailing actions (受付・交付 → both)
+        self.inner = inner  # actions before them, part of what is acted on (事業者への指導の更新 → 指導)
+        self.acts = primary | inner
         self.terms = terms
 
 
@@ -319,15 +322,22 @@ def _features(text: str) -> _Features:
     char_w = [(_W_KANA if _is_kana(c) else 1.0) for c in text]
     span = [0] * len(text)  # 0: object; k > 0: the k-th action from the end
     acts: list[str] = []
+    primary: set[str] = set()
+    listed = True  # still in the trailing list of actions (joined by ・)
     end = len(text)
     while end > 0:
+        dotted = False
         while end > 0 and text[end - 1] in "・の":
+            dotted = dotted or text[end - 1] == "・"
             end -= 1
         for word in _ACTION_WORDS:
             if text.endswith(word, 0, end) and end - len(word) > 0 and text[: end - len(word)].strip("・の"):
                 w = _W_LAST_ACTION if not acts else _W_INNER_ACTION
                 if _ACTION_PER_WORD:
                     w /= len(word)
+                listed = listed and (not acts or dotted)
+                if listed:
+                    primary.add(_ACTIONS[word])
                 acts.append(_ACTIONS[word])
                 for i in range(end - len(word), end):
                     char_w[i] = min(char_w[i], w)
@@ -354,7 +364,16 @@ def _features(text: str) -> _Features:
     for m in _FAMILY_RE.finditer(text):
         for family in _FAMILY_OF[m.group()]:
             terms[family].add(m.group())
-    return _Features(text, grams, frozenset(acts), {k: frozenset(v) for k, v in terms.items()})
+    return _Features(text, grams, frozenset(primary), frozenset(acts) - primary,
+                     {k: frozenset(v) for k, v in terms.items()})
+
+
+def _actions_factor(a: _Features, b: _Features) -> float:
+    """Compare what the two names do: their trailing actions; one's action being what the other acts on
+    (統計調査 / 統計調査の実施) counts as a name without action."""
+    if (a.primary and a.primary <= b.inner) or (b.primary and b.primary <= a.inner):
+        return _EMPTY_ACTION
+    return _action_factor(a.primary, b.primary)
 
 
 def _action_factor(a: frozenset[str], b: frozenset[str]) -> float:
@@ -408,7 +427,7 @@ def _name_similarity(a: _Features, b: _Features) -> float:
     containment = s / min(a.weight, b.weight)
     dice = 2 * s / (a.weight + b.weight)
     obj = containment ** _ALPHA * dice ** (1 - _ALPHA)
-    return min(1.0, obj * _action_factor(a.acts, b.acts) * _family_factor(a, b))
+    return min(1.0, obj * _actions_factor(a, b) * _family_factor(a, b))
 
 
 _STEP_SPLIT = re.compile(r"\s*\|\s*|\s+|[、，,;；/／→>＞]")
@@ -619,17 +638,17 @@ def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = G
     # Single link, except through umbrellas: a name with no specific action (「届出の事務」「届出の管理」, 「旅費」)
     # matches every specific 業務 on its object and would chain 届出の審査 to 届出の支払. Umbrellas link to each
     # other as usual, and an umbrella group joins a specific group only when that is the only one it matches.
-    umbrella = [f.acts <= _GENERIC_ACTIONS for f in feats]
     uf = _UnionFind(len(names))
     bridges: list[tuple[int, int]] = []
     for x, y in _candidate_pairs(feats, threshold):
-        mixed = umbrella[x] != umbrella[y]
-        if not mixed and uf.find(x) == uf.find(y):
+        fx, fy = feats[x], feats[y]
+        umbrella = 1 if _umbrella_of(fx, fy) else -1 if _umbrella_of(fy, fx) else 0
+        if not umbrella and uf.find(x) == uf.find(y):
             continue
-        ns = _name_similarity(feats[x], feats[y])
+        ns = _name_similarity(fx, fy)
         if ns >= threshold and linked(x, y, ns):
-            if mixed:
-                bridges.append((x, y) if umbrella[x] else (y, x))
+            if umbrella:
+                bridges.append((x, y) if umbrella > 0 else (y, x))
             else:
                 uf.union(x, y)
     targets: dict[int, set[int]] = defaultdict(set)
@@ -644,6 +663,17 @@ def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = G
         if names[node]:  # an empty name (「（その2）」 alone) is like nothing
             members[uf.find(node)].append(i)
     return _clusters(items, members.values())
+
+
+def _umbrella_of(a: _Features, b: _Features) -> bool:
+    """Whether ``a`` names the whole of some work and ``b`` one specific part of it.
+
+    「届出の事務」「届出の管理」 (no action or a generic one) against 「届出の審査」; 「事業者への指導」 against
+    「事業者への指導の更新」 (a's action is only what b acts on).
+    """
+    if a.primary <= _GENERIC_ACTIONS:
+        return not b.primary <= _GENERIC_ACTIONS
+    return a.primary <= b.inner and not b.primary <= a.acts
 
 
 def _clusters(items: Sequence[tuple[Hashable, str]], members: Iterable[list[int]]) -> list[list[Hashable]]:

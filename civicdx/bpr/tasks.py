@@ -24,3 +24,17 @@ def similarity_task(survey_id: int, job_id: str) -> dict:
         raise
     job_finish(job=job, ok=True, message=f"{count:,}の類似業務グループを作り、候補を計算し直しました。", result={"groups": count})
     return {"groups": count}
+
+
+@task()
+def candidates_task(survey_id: int) -> dict:
+    """Recompute the BPR candidates of a survey in the background (after an import)."""
+    from civicdx.bpr.services import candidates_compute
+
+    run = candidates_compute(survey=Survey.objects.get(pk=survey_id))
+    return {"seconds": run.seconds}
+
+
+def candidates_after_import(sender, survey_id: int, **kwargs) -> None:
+    """Receiver of survey_imported: the analysis pages open without recomputing on the first visit."""
+    candidates_task.enqueue(survey_id=survey_id)

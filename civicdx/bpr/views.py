@@ -142,8 +142,21 @@ def peers(request, survey_id: int):
                 raise ApplicationError("no_file", "取り込むCSVファイルを選んでください。")
             if upload.size > 20 * 1024 * 1024:
                 raise ApplicationError("upload_too_large", "ファイルが大きすぎます（20 MBまで）。")
-            cities = services.peers_import_csv(actor=request.user, data=upload.read(), filename=upload.name)
-            messages.success(request, f"{len(cities)}団体の集計値を取り込みました。")
+            if request.POST.get("kind") == "survey":
+                suffix = Path(upload.name).suffix.lower()[:6]
+                with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                    for chunk in upload.chunks():
+                        tmp.write(chunk)
+                    tmp.flush()
+                    population = request.POST.get("population", "").replace(",", "").strip()
+                    peer = services.peers_import_survey(actor=request.user, path=Path(tmp.name), filename=upload.name,
+                                                        name=request.POST.get("name", ""),
+                                                        population=int(population) if population.isdigit() else 0,
+                                                        fiscal_year=request.POST.get("year") or survey.fiscal_year)
+                messages.success(request, f"{peer.name} の調査を分類別に集計して取り込みました。")
+            else:
+                cities = services.peers_import_csv(actor=request.user, data=upload.read(), filename=upload.name)
+                messages.success(request, f"{len(cities)}団体の集計値を取り込みました。")
         except ApplicationError as exc:
             messages.error(request, exc.message + (" " + " ／ ".join(exc.details[:5]) if isinstance(exc.details, list) else ""))
         return redirect("bpr:peers", survey.pk)

@@ -13,6 +13,7 @@ from civicdx.survey.importing.profiles import get_profile
 from civicdx.survey.importing.service import ImportSource, survey_import
 from civicdx.survey.models import SurveyImport
 from civicdx.survey.selectors import stored_profiles
+from civicdx.survey.signals import survey_imported
 
 
 def run_import_job(*, import_id: int, job_id: str, echo=None) -> dict:
@@ -46,6 +47,8 @@ def run_import_job(*, import_id: int, job_id: str, echo=None) -> dict:
                f"{len(outcome.errors):,}件の誤りがあるため、取り込みませんでした。")
     job_finish(job=job, ok=outcome.status != SurveyImport.Status.REJECTED, message=message,
                result={"import_id": record.pk, "status": outcome.status})
+    if outcome.survey_id and outcome.status in (SurveyImport.Status.IMPORTED, SurveyImport.Status.PARTIAL):
+        survey_imported.send(sender=SurveyImport, survey_id=outcome.survey_id)
     return {"ok": outcome.ok}
 
 

@@ -162,3 +162,41 @@ def test_taxonomy_suggestions_for_blank_minor_categories(demo_survey, users, cli
         assert row["minor"] == task.category_minor and row["score"] > 0.9
     client.force_login(users["dx"])
     assert client.get(f"/bpr/{demo_survey.pk}/taxonomy/").status_code == 200
+
+
+def test_peer_survey_in_the_standard_format_is_aggregated(files, users, demo_survey):
+    from tests.conftest import section_rows
+
+    path = write_xlsx(files / "peer.xlsx", section_rows(ORG_A, "X"))
+    peer = services.peers_import_survey(actor=users["dx"], path=path, filename="peer.xlsx", name="Y市", population=500_000,
+                                        fiscal_year="R3")
+    totals = {a.category_minor or a.category_major: a.hours for a in peer.aggregates.all()}
+    assert totals == {"人事管理": 36.0, "総務・企画": 100.0}
+    assert peer.aggregates.get(category_minor="人事管理").cases == 120
+    with pytest.raises(ApplicationError):
+        services.peers_import_survey(actor=users["dx"], path=path, filename="peer.xlsx", name="", population=0, fiscal_year="R3")
+
+
+def test_rounds_match_renamed_tasks_by_similarity(files, users, demo_survey):
+    base = dict(**ORG_A, core="ノンコア", routine="定型", expertise="無", step_name="処理", step_kind="計算")
+
+    def run(round_name, rows):
+        return survey_import(actor=None, sources=[ImportSource(path=write_xlsx(files / f"s{round_name}.xlsx", rows), name="r.xlsx")],
+                             fiscal_year="R6", municipality_code="401005", round=round_name, create_org=True).survey_id
+
+    before = run("全体調査", [std_row(**base, task_code="A", task_name="出張旅費の精算事務", minutes=60, cases=100)])
+    after = run("詳細調査", [std_row(**base, task_code="Z", task_name="旅費の精算", minutes=30, cases=100)])
+    Survey = demo_survey.__class__
+    data = selectors.round_comparison(user=users["dx"], before=Survey.objects.get(pk=before), after=Survey.objects.get(pk=after))
+    (row,) = data["tasks"]
+    assert row["matched_by"].startswith("類似") and row["change"] == -50
+
+
+def test_cli_import_triggers_candidate_computation(files, capsys):
+    from civicdx.bpr.models import CandidateRun
+    from tests.conftest import section_rows
+
+    call_command("survey", "import", str(write_xlsx(files / "a.xlsx", section_rows(ORG_A, "A"))), "--year", "R3",
+                 "--municipality", "401005", "--json")
+    capsys.readouterr()
+    assert CandidateRun.objects.exists()

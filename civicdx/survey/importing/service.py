@@ -7,7 +7,7 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,8 +275,9 @@ def import_record_create(*, actor: User | None, sources: list[ImportSource], fis
                                          municipality=actor.municipality if actor and actor.is_authenticated else None)
     folder = Path(settings.MEDIA_ROOT) / "imports" / str(record.pk)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i, source in enumerate(sources):
+
+    def store(item: tuple[int, ImportSource]) -> SurveyImportFile:
+        i, source = item
         safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(source.name).name)[-150:]
         target = folder / f"{i:05d}_{safe}"
         digest = hashlib.sha256()
@@ -284,7 +285,10 @@ def import_record_create(*, actor: User | None, sources: list[ImportSource], fis
             for chunk in iter(lambda: src.read(1 << 20), b""):
                 digest.update(chunk)
                 dst.write(chunk)
-        rows.append(SurveyImportFile(survey_import=record, file=str(target.relative_to(settings.MEDIA_ROOT)),
-                                     original_name=source.name[:255], size=target.stat().st_size, sha256=digest.hexdigest()))
+        return SurveyImportFile(survey_import=record, file=str(target.relative_to(settings.MEDIA_ROOT)),
+                                original_name=source.name[:255], size=target.stat().st_size, sha256=digest.hexdigest())
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # file I/O and hashing release the GIL
+        rows = list(pool.map(store, enumerate(sources)))
     SurveyImportFile.objects.bulk_create(rows, batch_size=1000)
     return record

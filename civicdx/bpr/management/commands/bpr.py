@@ -41,6 +41,8 @@ class Command(BaseCommand):
         peers.add_argument("path")
         peers.add_argument("--year")
         peers.add_argument("--municipality")
+        peers.add_argument("--name", help="標準様式の調査ファイルを取り込むときの団体名")
+        peers.add_argument("--population", type=int, help="標準様式の調査ファイルを取り込むときの人口")
 
     def handle(self, *args, **options):
         # Whoever can run the command line can read the database: it acts as an unsaved administrator.
@@ -100,5 +102,12 @@ class Command(BaseCommand):
             return
         if not path.exists():
             raise ApplicationError("file_not_found", f"ファイル「{path}」が見つかりません。")
+        if options.get("name") or options.get("population"):
+            from civicdx.bpr.services import peers_import_survey
+
+            peer = peers_import_survey(actor=self.actor, path=path, filename=path.name, name=options.get("name") or "",
+                                       population=options.get("population") or 0, fiscal_year=options.get("year") or "")
+            self.stdout.write(f"{peer.name} の調査を分類別に集計して取り込みました。")
+            return
         cities = peers_import_csv(actor=self.actor, data=path.read_bytes(), filename=path.name)
         self.stdout.write(f"{len(cities)} 団体の集計値を取り込みました。")

@@ -129,6 +129,10 @@ class Command(BaseCommand):
             raise
         if echo:
             sys.stderr.write("\n")
+        if outcome.survey_id and outcome.status in (SurveyImport.Status.IMPORTED, SurveyImport.Status.PARTIAL):
+            from civicdx.survey.signals import survey_imported
+
+            survey_imported.send(sender=SurveyImport, survey_id=outcome.survey_id)
         data = outcome.as_json()
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False))

@@ -11,13 +11,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 
-from civicdx.core.exports import escape_cell
+from civicdx.core.exports import HEADER_FILL, HEADER_FONT, escape_cell
 
 IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
-HEADER_FILL = PatternFill("solid", fgColor="0017C1")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 def _table(sheet, headers: list[str], rows: list[list], *, widths: list[int] | None = None, start_row: int = 1) -> None:

@@ -95,8 +95,7 @@ _ACTION_FLOOR = 0.2  # action factor for unrelated actions
 _FAMILY_CONFLICT = 0.3
 _RELATED_SCORE = 0.9  # related actions (支給/精算), before the floor is applied
 _GENERIC_SCORE = 0.5  # a generic action (管理, 対応, 実施 …) against any other
-_ACTION_PER_WORD = True
-_CROSS_GRAMS = False
+_OBJECT_GATE = True
 
 # --- normalisation ------------------------------------------------------------------------------------------
 
@@ -299,11 +298,12 @@ def normalize_name(name: str) -> str:
 # --- features -----------------------------------------------------------------------------------------------
 
 class _Features:
-    __slots__ = ("acts", "grams", "inner", "primary", "terms", "text", "weight")
+    __slots__ = ("acts", "grams", "inner", "object_grams", "primary", "terms", "text", "weight")
 
     def __init__(self, text: str, grams: dict[str, float], primary: frozenset[str], inner: frozenset[str],
-                 terms: dict[int, frozenset[str]]):
+                 terms: dict[int, frozenset[str]], object_grams: frozenset[str]):
         self.text = text
+        self.object_grams = object_grams  # bigrams of what is acted on (not of the trailing actions)
         self.grams = grams
         self.weight = sum(grams.values())
         self.primary = primary  # the trailing actions (受付・交付 → both)
@@ -320,7 +320,8 @@ def _is_kana(ch: str) -> bool:
 def _features(text: str) -> _Features:
     """Features of a canonical name: weighted bigrams, trailing actions and family terms."""
     char_w = [(_W_KANA if _is_kana(c) else 1.0) for c in text]
-    span = [0] * len(text)  # 0: object; k > 0: the k-th action from the end
+    span = [0] * len(text)  # 0: object; k > 0: the k-th action word from the end
+    is_primary = [False] * len(text)
     acts: list[str] = []
     primary: set[str] = set()
     listed = True  # still in the trailing list of actions (joined by ・)
@@ -332,40 +333,45 @@ def _features(text: str) -> _Features:
             end -= 1
         for word in _ACTION_WORDS:
             if text.endswith(word, 0, end) and end - len(word) > 0 and text[: end - len(word)].strip("・の"):
-                w = _W_LAST_ACTION if not acts else _W_INNER_ACTION
-                if _ACTION_PER_WORD:
-                    w /= len(word)
                 listed = listed and (not acts or dotted)
+                w = (_W_LAST_ACTION if listed else _W_INNER_ACTION) / len(word)  # an action weighs as one word
                 if listed:
                     primary.add(_ACTIONS[word])
                 acts.append(_ACTIONS[word])
                 for i in range(end - len(word), end):
                     char_w[i] = min(char_w[i], w)
                     span[i] = len(acts)
+                    is_primary[i] = listed
                 end -= len(word)
                 break
         else:
             break
     grams: dict[str, float] = {}
+    object_grams: set[str] = set()
     start = 0
     for segment in text.split("・"):
         n = len(segment)
         if n == 1:
             grams[segment] = max(grams.get(segment, 0.0), char_w[start])
+            if not is_primary[start]:
+                object_grams.add(segment)
         for i in range(n - 1):
-            if not _CROSS_GRAMS and span[start + i] != span[start + i + 1]:
+            j = start + i
+            if span[j] != span[j + 1]:  # no bigram across the object and an action: 届出|相談 ≠ 貸出|相談
                 continue
             g = segment[i:i + 2]
-            w = min(char_w[start + i], char_w[start + i + 1])
+            w = min(char_w[j], char_w[j + 1])
             if w > grams.get(g, 0.0):
                 grams[g] = w
+            if not is_primary[j]:
+                object_grams.add(g)
         start += n + 1
     terms: dict[int, set[str]] = defaultdict(set)
     for m in _FAMILY_RE.finditer(text):
         for family in _FAMILY_OF[m.group()]:
             terms[family].add(m.group())
     return _Features(text, grams, frozenset(primary), frozenset(acts) - primary,
-                     {k: frozenset(v) for k, v in terms.items()})
+                     {k: frozenset(v) for k, v in terms.items()}, frozenset(object_grams))
 
 
 def _actions_factor(a: _Features, b: _Features) -> float:
@@ -424,6 +430,8 @@ def _name_similarity(a: _Features, b: _Features) -> float:
     s = _shared(a, b)
     if s <= 0.0:
         return 0.0
+    if _OBJECT_GATE and a.object_grams and b.object_grams and a.object_grams.isdisjoint(b.object_grams):
+        return 0.0  # the same action on different things: 届出の集計・報告 ≠ 許可申請の集計・報告
     containment = s / min(a.weight, b.weight)
     dice = 2 * s / (a.weight + b.weight)
     obj = containment ** _ALPHA * dice ** (1 - _ALPHA)

@@ -8,8 +8,12 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Header style of every workbook civicdx writes (DADS primary blue).
+HEADER_FILL = PatternFill("solid", fgColor="0017C1")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 def escape_cell(value):

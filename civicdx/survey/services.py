@@ -12,7 +12,6 @@ from civicdx.core.services import audit_record, diff_fields
 from civicdx.survey.importing.parser import ParseResult, parse_sheets
 from civicdx.survey.importing.profiles import STANDARD
 from civicdx.survey.importing.reader import Sheet
-from civicdx.survey.importing.service import ImportOutcome, ImportSource, import_record_create, survey_import  # noqa: F401
 from civicdx.survey.models import SectionResponse, SectionTotals, Step, Survey, Task
 from civicdx.survey.standard import COLUMNS
 from civicdx.survey.totals import section_totals_refresh

@@ -11,13 +11,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from civicdx.core.exports import escape_cell
+from civicdx.core.exports import HEADER_FILL, HEADER_FONT, escape_cell
 from civicdx.survey.importing.parser import ParsedTask
 from civicdx.survey.standard import CATEGORIES_MAJOR, COLUMNS, MEDIA, STEP_KINDS, WORKER_TYPES
 
 DATA_SHEET = "調査票"
-HEADER_FILL = PatternFill("solid", fgColor="0017C1")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 ORG_FILL = PatternFill("solid", fgColor="F2F2F2")
 CHOICES = {
     "core": ("コア", "ノンコア"), "routine": ("定型", "非定型"), "expertise": ("有", "無"), "seal": ("有", "無"),

@@ -96,6 +96,8 @@ _FAMILY_CONFLICT = 0.3
 _RELATED_SCORE = 0.9  # related actions (支給/精算), before the floor is applied
 _GENERIC_SCORE = 0.5  # a generic action (管理, 対応, 実施 …) against any other
 _OBJECT_GATE = True
+_INNER_CHECK = True
+_PROBE_BUDGET = 60_000_000  # posting entries read by group_similar's lookups before stop-grams are used
 
 # --- normalisation ------------------------------------------------------------------------------------------
 
@@ -379,7 +381,10 @@ def _actions_factor(a: _Features, b: _Features) -> float:
     (統計調査 / 統計調査の実施) counts as a name without action."""
     if (a.primary and a.primary <= b.inner) or (b.primary and b.primary <= a.inner):
         return _EMPTY_ACTION
-    return _action_factor(a.primary, b.primary)
+    factor = _action_factor(a.primary, b.primary)
+    if _INNER_CHECK and a.inner and b.inner:  # 事業者への指導の審査 / 事業者指定の審査: what is acted on differs
+        factor *= _action_factor(a.inner, b.inner)
+    return factor
 
 
 def _action_factor(a: frozenset[str], b: frozenset[str]) -> float:
@@ -518,15 +523,19 @@ class _UnionFind:
                 self.parent[ra] = rb
 
 
-def _candidate_pairs(feats: Sequence[_Features], t_min: float) -> Iterator[tuple[int, int]]:
-    """Pairs (x, y) that may reach ``t_min`` on their names; every such pair is among them (prefix filtering).
+def _candidates(feats: Sequence[_Features], threshold: float) -> Iterator[tuple[int, list[int]]]:
+    """For each name x, the names y (heavier, or as heavy and later) that may reach ``threshold`` with it.
 
-    A name score is at most the containment: shared weight / the smaller name's weight W. So a pair at ``t_min``
-    shares at least ``t_min * W`` of the smaller name x, and x's rarest bigrams taken until what is left weighs
-    less than that (the prefix) must hold at least ``t_min * W - left`` of it: with bigram weights at most 1, at
-    least that many of them (rounded up). Names are taken from the lightest; each counts, in C (Counter over the
-    index's posting lists, cut to heavier names), how many prefix bigrams every heavier name shares, and only
-    names that share enough are scored.
+    Prefix filtering, exact: a name score is at most the containment, shared weight / the lighter name's
+    weight W. So a pair at the threshold shares at least ``threshold * W`` of the lighter name x, and x's rarest
+    bigrams, taken until what is left weighs less than that (the prefix), hold more than ``threshold * W - left``
+    of it: with bigram weights at most 1, at least that many of them (rounded up). Each name counts, in C
+    (a Counter over the index's posting lists cut to heavier names), how many prefix bigrams every heavier name
+    shares; only those that share enough come out.
+
+    Only for pathological inputs (a whole city written with a few hundred bigrams), when the posting lists to
+    read would exceed ``_PROBE_BUDGET``, the most frequent bigrams are left out of the lookups (stop-grams): then
+    a pair whose only shared prefix bigrams are such stop-grams can be missed.
     """
     order = sorted(range(len(feats)), key=lambda i: (feats[i].weight, i))
     postings: dict[str, list[int]] = defaultdict(list)  # bigram → ranks (ascending)
@@ -534,33 +543,51 @@ def _candidate_pairs(feats: Sequence[_Features], t_min: float) -> Iterator[tuple
         for g in feats[i].grams:
             postings[g].append(r)
     df = {g: len(p) for g, p in postings.items()}
-    for r, x in enumerate(order):
-        f = feats[x]
-        if not f.grams:
-            continue
-        need = t_min * f.weight
+    prefixes: list[list[str]] = []
+    lefts: list[float] = []
+    for i in order:
+        f = feats[i]
+        need = threshold * f.weight
         left = f.weight
-        lists = []
+        prefix = []
         for g in sorted(f.grams, key=lambda g: (df[g], g)):
             if left < need:
                 break
             left -= f.grams[g]
+            prefix.append(g)
+        prefixes.append(prefix)
+        lefts.append(left)
+    # About half of each posting list is cut off (only heavier names count), hence the 2.
+    cap = len(feats) + 1
+    volume = Counter(df[g] for prefix in prefixes for g in prefix)
+    total = sum(d * k for d, k in volume.items()) / 2
+    for d in sorted(volume, reverse=True):
+        if total <= _PROBE_BUDGET:
+            break
+        total -= d * volume[d] / 2
+        cap = d
+    for r, x in enumerate(order):
+        f = feats[x]
+        lists = []
+        for g in prefixes[r]:
+            if df[g] >= cap:
+                continue
             p = postings[g]
             start = bisect_right(p, r)
             if start < len(p):
                 lists.append(p[start:] if start else p)
         if not lists:
             continue
-        at_least = max(1, ceil(need - left - 1e-9))
+        at_least = max(1, ceil(threshold * f.weight - lefts[r] - 1e-9))
         if len(lists) == 1:
             if at_least <= 1:
-                for y in lists[0]:
-                    yield x, order[y]
+                yield x, [order[y] for y in lists[0]]
             continue
         counts = Counter(chain.from_iterable(lists))
-        for y, c in counts.items():
-            if c >= at_least:
-                yield x, order[y]
+        if at_least <= 1:
+            yield x, [order[y] for y in counts]
+        else:
+            yield x, [order[y] for y, c in counts.items() if c >= at_least]
 
 
 def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = GROUP_THRESHOLD) -> list[list[Hashable]]:
@@ -647,18 +674,25 @@ def group_similar(items: Sequence[tuple[Hashable, str]], *, threshold: float = G
     # matches every specific 業務 on its object and would chain 届出の審査 to 届出の支払. Umbrellas link to each
     # other as usual, and an umbrella group joins a specific group only when that is the only one it matches.
     uf = _UnionFind(len(names))
+    find = uf.find
+    keys = [frozenset(f.grams) for f in feats]
     bridges: list[tuple[int, int]] = []
-    for x, y in _candidate_pairs(feats, threshold):
-        fx, fy = feats[x], feats[y]
-        umbrella = 1 if _umbrella_of(fx, fy) else -1 if _umbrella_of(fy, fx) else 0
-        if not umbrella and uf.find(x) == uf.find(y):
-            continue
-        ns = _name_similarity(fx, fy)
-        if ns >= threshold and linked(x, y, ns):
-            if umbrella:
-                bridges.append((x, y) if umbrella > 0 else (y, x))
-            else:
-                uf.union(x, y)
+    for x, ys in _candidates(feats, threshold):
+        fx, kx = feats[x], keys[x]
+        need = threshold * fx.weight  # x is the lighter: the shared weight (≤ shared bigrams) must reach this
+        for y in ys:
+            fy = feats[y]
+            umbrella = 1 if _umbrella_of(fx, fy) else -1 if _umbrella_of(fy, fx) else 0
+            if not umbrella and find(x) == find(y):
+                continue
+            if len(kx & keys[y]) < need:
+                continue
+            ns = _name_similarity(fx, fy)
+            if ns >= threshold and linked(x, y, ns):
+                if umbrella:
+                    bridges.append((x, y) if umbrella > 0 else (y, x))
+                else:
+                    uf.union(x, y)
     targets: dict[int, set[int]] = defaultdict(set)
     for u, v in bridges:
         targets[uf.find(u)].add(uf.find(v))
@@ -714,7 +748,8 @@ def _group_items_strict(items, item_node, parsed, feats, step_canon, canon_grams
             return ns
         return _combine(ns, _step_similarity(canon_grams[si], canon_grams[sj]))
 
-    pairs = chain(((x, x) for x in range(len(feats)) if feats[x].text), _candidate_pairs(feats, threshold))
+    pairs = chain(((x, x) for x in range(len(feats)) if feats[x].text),
+                  ((x, y) for x, ys in _candidates(feats, threshold) for y in ys))
     for x, y in pairs:
         ns = 1.0 if x == y else _name_similarity(feats[x], feats[y])
         if ns < threshold:

@@ -190,3 +190,21 @@ HEADER_INDEX = {}
 from civicdx.survey.standard import COLUMNS  # noqa: E402
 
 HEADER_INDEX.update({c.key: i for i, c in enumerate(COLUMNS)})
+
+
+def test_many_files_are_parsed_in_parallel_with_the_same_result(files, monkeypatch):
+    """Above a number of files the import reads and validates them in worker processes; nothing changes but speed."""
+    from civicdx.survey.importing import service
+
+    paths = [write_xlsx(files / f"{i}.xlsx", section_rows({**ORG_A, "section": f"第{i}係"}, f"P{i}")) for i in range(4)]
+    bad = section_rows({**ORG_A, "section": "第9係"}, "Q")
+    bad[0][HEADER_INDEX["step_kind"]] = "不明"
+    paths.append(write_xlsx(files / "bad.xlsx", bad))
+    paths.append(write_xlsx(files / "dup.xlsx", section_rows({**ORG_A, "section": "第0係"}, "P0")))  # 業務ID again
+    monkeypatch.setattr(service, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(service, "FILES_PER_CHUNK", 2)
+    outcome = run_import(paths, dry_run=True)
+    assert {e["code"] for e in outcome.errors} == {"invalid_value", "duplicate_task"}
+    assert next(e for e in outcome.errors if e["code"] == "duplicate_task")["file"] == "dup.xlsx"
+    ok = run_import(paths[:4])
+    assert ok.ok and (ok.tasks, ok.steps, ok.hours) == (8, 12, 4 * 136.0)

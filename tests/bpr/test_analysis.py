@@ -200,3 +200,16 @@ def test_cli_import_triggers_candidate_computation(files, capsys):
                  "--municipality", "401005", "--json")
     capsys.readouterr()
     assert CandidateRun.objects.exists()
+
+
+def test_similarity_groups_feed_consolidation(demo_survey, users, client):
+    from civicdx.bpr.models import SimilarityGroup
+
+    count = services.similarity_groups_compute(survey=demo_survey)
+    assert count > 0 and SimilarityGroup.objects.filter(survey=demo_survey).exists()
+    run = services.candidates_ensure(survey=demo_survey)
+    assert run.groups_version == SimilarityGroup.objects.filter(survey=demo_survey).count()
+    assert Candidate.objects.filter(survey=demo_survey, type="consolidate").exists()
+    client.force_login(users["dx"])
+    response = client.post(f"/bpr/{demo_survey.pk}/similarity/")
+    assert response.status_code == 302 and "/jobs/" in response["Location"]

@@ -286,23 +286,52 @@ def report_data(*, user: User, survey: Survey) -> dict:
     }
 
 
-def taxonomy_suggestions(*, user: User, survey: Survey, limit: int = 500) -> dict:
-    """業務 without a 中分類, with the 中分類 whose named 業務 look most like them (TaxonomyMatcher)."""
+def taxonomy_suggestions(*, user: User, survey: Survey, limit: int = 200) -> dict:
+    """業務 without a 中分類, with a proposal: the 中分類 that the same 業務名 carries in the same 課 (or, when one
+    clearly dominates, in the city); otherwise the closest label by TaxonomyMatcher among the labels the 課 uses."""
+    from collections import Counter
+
     from civicdx.bpr.similarity import TaxonomyMatcher
 
     check_municipality(user, survey.municipality)
+    open_tasks = (Task.objects.filter(survey=survey, category_minor="").filter(_scope(user, "section__"))
+                  .select_related("section").order_by("-hours"))
+    rows_in = list(open_tasks[:limit])
+    labelled = Task.objects.filter(survey=survey).exclude(category_minor="")
+    by_name_division: dict[tuple, Counter] = defaultdict(Counter)
+    by_name: dict[str, Counter] = defaultdict(Counter)
+    for name, minor, division in labelled.filter(name__in={t.name for t in rows_in}).values_list(
+            "name", "category_minor", "section__parent_id"):
+        by_name_division[(division, name)][minor] += 1
+        by_name[name][minor] += 1
     examples: dict[str, list[str]] = defaultdict(list)
     major_of: dict[str, str] = {}
-    for name, minor, major in (Task.objects.filter(survey=survey).exclude(category_minor="")
-                               .values_list("name", "category_minor", "category_major").order_by("id")):
+    labels_of_division: dict[int, set[str]] = defaultdict(set)
+    for name, minor, major, division in labelled.values_list("name", "category_minor", "category_major",
+                                                              "section__parent_id").order_by("id").iterator(chunk_size=20000):
+        labels_of_division[division].add(minor)
         if len(examples[minor]) < 40 and name not in examples[minor]:
             examples[minor].append(name)
         major_of.setdefault(minor, major)
     matcher = TaxonomyMatcher(examples)
-    open_tasks = (Task.objects.filter(survey=survey, category_minor="").filter(_scope(user, "section__"))
-                  .select_related("section").order_by("-hours"))
+
+    def closest(name: str, division: int) -> tuple[str | None, float]:
+        allowed = labels_of_division.get(division)
+        scored = [(score, label) for label, score in matcher.scores(name).items() if not allowed or label in allowed]
+        if not scored:
+            return None, 0.0
+        score, label = max(scored)
+        return (label if score >= matcher.threshold else None), score
+
     rows = []
-    for task in open_tasks[:limit]:
-        label, score = matcher.predict(task.name)
+    for task in rows_in:
+        division = task.section.parent_id
+        votes = by_name_division.get((division, task.name)) or by_name.get(task.name)
+        label, score = (None, 0.0)
+        if votes:
+            label, count = votes.most_common(1)[0]
+            score = count / sum(votes.values())
+        if score < 0.5:  # no dominant 中分類 for this name: compare names instead
+            label, score = closest(task.name, division)
         rows.append({"task": task, "minor": label, "major": major_of.get(label, "") if label else "", "score": score})
     return {"rows": rows, "total": open_tasks.count(), "labels": len(examples)}

@@ -261,7 +261,8 @@ def similarity(request, survey_id: int):
 @handles_errors
 def taxonomy(request, survey_id: int):
     survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
-    data = selectors.taxonomy_suggestions(user=request.user, survey=survey)
+    data = selectors.taxonomy_suggestions(user=request.user, survey=survey,
+                                          limit=5000 if request.GET.get("format") else 200)
     headers = ["所属", "業務ID", "業務名", "年間時間", "提案する中分類", "その大分類", "一致度"]
     exported = _export(request, f"中分類の提案_{survey.fiscal_year}", headers, [
         [r["task"].section.path, r["task"].code, r["task"].name, round(r["task"].hours, 1), r["minor"] or "", r["major"],

@@ -287,6 +287,25 @@ def report_data(*, user: User, survey: Survey) -> dict:
 
 
 def taxonomy_suggestions(*, user: User, survey: Survey, limit: int = 200) -> dict:
+    """Cached per survey data version and scope (see ``_taxonomy_suggestions``)."""
+    from django.core.cache import cache
+
+    check_municipality(user, survey.municipality)
+    survey.refresh_from_db(fields=["data_version"])
+    key = f"civicdx:taxonomy:{survey.pk}:{survey.data_version}:{scope_path(user)}:{limit}"
+    cached = cache.get(key)
+    if cached is None:
+        data = _taxonomy_suggestions(user=user, survey=survey, limit=limit)
+        cached = {"total": data["total"], "labels": data["labels"],
+                  "rows": [(r["task"].pk, r["minor"], r["major"], r["score"]) for r in data["rows"]]}
+        cache.set(key, cached, 24 * 3600)
+    tasks = Task.objects.select_related("section").in_bulk([r[0] for r in cached["rows"]])
+    rows = [{"task": tasks[tid], "minor": minor, "major": major, "score": score}
+            for tid, minor, major, score in cached["rows"] if tid in tasks]
+    return {"rows": rows, "total": cached["total"], "labels": cached["labels"]}
+
+
+def _taxonomy_suggestions(*, user: User, survey: Survey, limit: int) -> dict:
     """業務 without a 中分類, with a proposal: the 中分類 that the same 業務名 carries in the same 課 (or, when one
     clearly dominates, in the city); otherwise the closest label by TaxonomyMatcher among the labels the 課 uses."""
     from collections import Counter

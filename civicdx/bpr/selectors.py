@@ -11,22 +11,16 @@ from django.db.models import Count, Q, QuerySet, Sum
 from civicdx.bpr.models import Candidate, PeerAggregate, PeerCity, Project
 from civicdx.bpr.rules import TYPES, summarize
 from civicdx.bpr.services import candidates_ensure, own_aggregates
-from civicdx.core.models import OrgUnit, User
+from civicdx.core.models import User
 from civicdx.core.permissions import check_municipality, scope_path, sees_everything
 from civicdx.survey.models import Survey, Task
-from civicdx.survey.selectors import org_tree
+from civicdx.survey.selectors import org_tree, scope_filter
 
 
-def _scope(user: User, prefix: str) -> Q:
-    """Rows of the user's 課/係 (an empty Q when the user sees everything). Filters on section ids, so that the
-    database walks the small organisation table instead of joining every candidate with its 業務 and 係."""
-    scope = scope_path(user)
-    if scope is None:
-        return Q()
-    sections = OrgUnit.objects.filter(Q(path=scope) | Q(path__startswith=scope + "/")).values("id")
-    if prefix == "section__":
-        return Q(section_id__in=sections)
-    return Q(task_id__in=Task.objects.filter(section_id__in=sections).values("id"))
+def _candidate_scope(user: User) -> Q:
+    """Candidates of the user's 課/係, through the ids of its 業務 (no join of every candidate with its 係)."""
+    scope = scope_filter(user)
+    return scope if not scope else Q(task_id__in=Task.objects.filter(scope).values("id"))
 
 
 def candidates(*, user: User, survey: Survey, type: str | None = None, tool: str | None = None,
@@ -34,7 +28,7 @@ def candidates(*, user: User, survey: Survey, type: str | None = None, tool: str
     """Flags of the survey's 業務 in the user's scope (computed or refreshed on demand)."""
     check_municipality(user, survey.municipality)
     candidates_ensure(survey=survey)
-    qs = Candidate.objects.filter(survey=survey).filter(_scope(user, "task__"))
+    qs = Candidate.objects.filter(survey=survey).filter(_candidate_scope(user))
     if type:
         qs = qs.filter(type=type)
     if tool:
@@ -56,7 +50,7 @@ def _summary(user: User, survey: Survey) -> dict:
         summary = run.summary
         return {**summary, "divisions": {int(k): v for k, v in summary["divisions"].items()}}
     qs = candidates(user=user, survey=survey)
-    tasks = Task.objects.filter(survey=survey).filter(_scope(user, "section__"))
+    tasks = Task.objects.filter(survey=survey).filter(scope_filter(user))
     return summarize(qs.values_list("type", "tool", "task_id", "saving_hours"), dict(tasks.values_list("id", "hours")),
                      dict(tasks.values_list("id", "section__parent_id")))
 
@@ -185,7 +179,7 @@ def round_comparison(*, user: User, before: Survey, after: Survey, limit: int = 
         raise ApplicationError("different_municipality", "同じ団体の調査どうしを比べてください。")
 
     def load(survey):
-        return list(Task.objects.filter(survey=survey).filter(_scope(user, "section__"))
+        return list(Task.objects.filter(survey=survey).filter(scope_filter(user))
                     .values_list("id", "code", "name", "hours", "section__path", "section__parent__name"))
 
     from civicdx.bpr.similarity import similarity
@@ -313,7 +307,7 @@ def _taxonomy_suggestions(*, user: User, survey: Survey, limit: int) -> dict:
     from civicdx.bpr.similarity import TaxonomyMatcher
 
     check_municipality(user, survey.municipality)
-    open_tasks = (Task.objects.filter(survey=survey, category_minor="").filter(_scope(user, "section__"))
+    open_tasks = (Task.objects.filter(survey=survey, category_minor="").filter(scope_filter(user))
                   .select_related("section").order_by("-hours"))
     rows_in = list(open_tasks[:limit])
     labelled = Task.objects.filter(survey=survey).exclude(category_minor="")

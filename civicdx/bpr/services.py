@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import random
@@ -23,8 +24,14 @@ from civicdx.survey.normalize import parse_number, text_or_empty
 
 
 def rules_for(municipality: Municipality) -> R.RuleSet:
-    stored = RuleSet.objects.filter(municipality=municipality).first()
-    return R.parse_rules(stored.yaml_text) if stored else R.default_rules()
+    """The municipality's rule set (parsed once per text: every analysis read checks the rules' fingerprint)."""
+    text = RuleSet.objects.filter(municipality=municipality).values_list("yaml_text", flat=True).first()
+    return _parsed_rules(text if text is not None else R.DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_rules(text: str) -> R.RuleSet:
+    return R.parse_rules(text)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from civicdx.bpr import rules as R
 from civicdx.bpr import selectors, services
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError
-from civicdx.core.permissions import check_dx
+from civicdx.core.permissions import check_dx, is_dx_office
 from civicdx.survey import charts
 from civicdx.survey import selectors as survey_selectors
 from civicdx.survey.views import _export, _quote, handles_errors
@@ -25,7 +25,7 @@ from civicdx.survey.views import _export, _quote, handles_errors
 def _ctx(request, survey, tab: str, **extra):
     return {"nav_section": "bpr", "survey": survey, "tab": tab,
             "survey_label": f"{fiscal.fiscal_year_label(survey.fiscal_year)} {survey.round}",
-            "is_dx": request.user.role in ("admin", "dx"), **extra}
+            "is_dx": is_dx_office(request.user), **extra}
 
 
 @handles_errors

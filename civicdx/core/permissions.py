@@ -10,11 +10,22 @@ def is_admin(user: User) -> bool:
     return bool(user and user.is_authenticated and (user.role == User.Role.ADMIN or user.is_superuser))
 
 
+def command_line_actor() -> User:
+    """Whoever can run the command line can read the database: commands act as an unsaved administrator
+    (audit events name it "cli")."""
+    return User(username="cli", role=User.Role.ADMIN, is_superuser=True)
+
+
+def is_dx_office(user: User) -> bool:
+    """システム管理者 or DX推進担当: runs the survey and the analysis for the whole municipality."""
+    return bool(user and user.is_authenticated and (user.role in (User.Role.ADMIN, User.Role.DX) or user.is_superuser))
+
+
 def sees_everything(user: User) -> bool:
     """システム管理者 and DX推進担当 see the whole municipality; so does a viewer without an org unit."""
     if not (user and user.is_authenticated):
         return False
-    if user.role in (User.Role.ADMIN, User.Role.DX) or user.is_superuser:
+    if is_dx_office(user):
         return True
     return user.role == User.Role.VIEWER and user.org_unit_id is None
 
@@ -56,9 +67,14 @@ def can_edit_unit(user: User, unit: OrgUnit) -> bool:
     """DX推進担当 and administrators edit everything; 所属編集者 edit their own 課 or 係; viewers nothing."""
     if not can_view_unit(user, unit):
         return False
-    if user.role in (User.Role.ADMIN, User.Role.DX) or user.is_superuser:
-        return True
-    return user.role == User.Role.EDITOR
+    return is_dx_office(user) or user.role == User.Role.EDITOR
+
+
+def can_confirm_section(user: User, section: OrgUnit) -> bool:
+    """課 confirmation of a 係's answer: the DX office, or an editor of the 課 (or above) the 係 belongs to."""
+    if not can_edit_unit(user, section):
+        return False
+    return is_dx_office(user) or (user.org_unit is not None and user.org_unit.kind != OrgUnit.Kind.SECTION)
 
 
 def check_view_unit(user: User, unit: OrgUnit) -> None:
@@ -72,7 +88,7 @@ def check_edit_unit(user: User, unit: OrgUnit) -> None:
 
 
 def check_dx(user: User) -> None:
-    if not (user and user.is_authenticated and (user.role in (User.Role.ADMIN, User.Role.DX) or user.is_superuser)):
+    if not is_dx_office(user):
         raise PermissionDeniedError("この操作はDX推進担当またはシステム管理者だけが行えます。")
 
 

@@ -245,9 +245,3 @@ def parse_busy_months(value) -> str:
         raise ValueError("繁忙月は1〜12の月で入力してください")
     return _parse_months_text(str(value))
 
-
-def escape_spreadsheet_value(value):
-    """Neutralise formula injection in exported cells (=, +, -, @, tab, CR at the start)."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -62,7 +62,7 @@ def survey_find(*, user: User, fiscal_year: int, round: str | None = None, munic
     return survey
 
 
-def _scope_q(user: User, prefix: str = "section__") -> Q:
+def scope_filter(user: User, prefix: str = "section__") -> Q:
     """Rows of the user's 課/係. Filters on the ids of the units in scope (a subquery over the small organisation
     table), which the database resolves through the section index instead of joining every row with its unit."""
     scope = scope_path(user)
@@ -74,12 +74,12 @@ def _scope_q(user: User, prefix: str = "section__") -> Q:
 
 def tasks_visible(*, user: User, survey: Survey) -> QuerySet[Task]:
     check_municipality(user, survey.municipality)
-    return Task.objects.filter(survey=survey).filter(_scope_q(user))
+    return Task.objects.filter(survey=survey).filter(scope_filter(user))
 
 
 def steps_visible(*, user: User, survey: Survey) -> QuerySet[Step]:
     check_municipality(user, survey.municipality)
-    return Step.objects.filter(survey=survey).filter(_scope_q(user, "task__section__"))
+    return Step.objects.filter(survey=survey).filter(scope_filter(user, "task__section__"))
 
 
 def task_get(*, user: User, task_id: int) -> Task:
@@ -139,7 +139,7 @@ def org_tree(*, survey: Survey) -> Tree:
 
 def _totals(user: User, survey: Survey, dimension: str) -> QuerySet[SectionTotals]:
     check_municipality(user, survey.municipality)
-    return SectionTotals.objects.filter(survey=survey, dimension=dimension).filter(_scope_q(user))
+    return SectionTotals.objects.filter(survey=survey, dimension=dimension).filter(scope_filter(user))
 
 
 def survey_summary(*, user: User, survey: Survey, by: str | None = None) -> dict:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from civicdx.core.errors import ApplicationError
 from civicdx.core.models import Municipality, OrgUnit, User
-from civicdx.core.permissions import check_dx, check_edit_unit, check_municipality, is_admin
+from civicdx.core.permissions import can_confirm_section, check_dx, check_edit_unit, check_municipality, is_dx_office
 from civicdx.core.services import audit_record, diff_fields
 from civicdx.survey.importing.parser import ParseResult, parse_sheets
 from civicdx.survey.importing.profiles import STANDARD
@@ -58,7 +58,7 @@ def survey_status_set(*, actor: User, survey: Survey, status: str) -> Survey:
 def _check_entry_open(actor: User, survey: Survey, section: OrgUnit) -> None:
     check_municipality(actor, survey.municipality)
     check_edit_unit(actor, section)
-    dx = actor.role in (User.Role.ADMIN, User.Role.DX) or is_admin(actor)
+    dx = is_dx_office(actor)
     if survey.status != Survey.Status.OPEN and not (dx and survey.status != Survey.Status.FINAL):
         raise ApplicationError("survey_not_open", f"この調査は「{survey.get_status_display()}」のため入力できません。")
     response = SectionResponse.objects.filter(survey=survey, section=section).first()
@@ -166,11 +166,8 @@ def section_submit(*, actor: User, survey: Survey, section: OrgUnit) -> SectionR
 
 
 def _check_division_confirm(actor: User, section: OrgUnit) -> None:
-    """課 confirmation: the DX office, or an editor whose unit is the 課 (or above) of the 係."""
     check_edit_unit(actor, section)
-    if actor.role in (User.Role.ADMIN, User.Role.DX) or is_admin(actor):
-        return
-    if actor.org_unit is None or actor.org_unit.kind == OrgUnit.Kind.SECTION:
+    if not can_confirm_section(actor, section):
         raise ApplicationError("permission_denied", "確認は課の担当者が行います（係の担当者は提出までです）。", status=403)
 
 

@@ -43,7 +43,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 HEADERS = tuple(c.header for c in COLUMNS)
-TASK_KEYS = tuple(c.key for c in COLUMNS if c.level == "task")
 ORG_KEYS = ("bureau", "department", "division", "section")
 
 STEP_KINDS = (

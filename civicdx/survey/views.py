@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from civicdx.core.exports import rows_to_csv, rows_to_xlsx
-from civicdx.core.permissions import can_edit_unit, sees_everything
+from civicdx.core.permissions import can_confirm_section, can_edit_unit, is_dx_office, sees_everything
 from civicdx.core.services import job_create
 from civicdx.survey import charts, selectors, services
 from civicdx.survey.forms import HEADER, STEP_FIELD_KEYS, ImportForm, task_form_data
@@ -74,7 +74,7 @@ def _ctx(request, survey: Survey | None = None, **extra):
     ctx = {"nav_section": "survey", "survey": survey}
     if survey is not None:
         ctx["survey_label"] = f"{fiscal.fiscal_year_label(survey.fiscal_year)} {survey.round}"
-        ctx["is_dx"] = request.user.role in ("admin", "dx")
+        ctx["is_dx"] = is_dx_office(request.user)
     ctx.update(extra)
     return ctx
 
@@ -321,7 +321,7 @@ def entry_section(request, survey_id: int, section_id: int):
         **_ctx(request, survey), "nav_section": "entry", "section": section, "tasks": tasks, "total_hours": total,
         "total_py": total / survey.hours_per_person_year, "response": response, "crumbs": tree.chain(section.pk),
         "can_edit": can_edit_unit(request.user, section),
-        "can_confirm": request.user.role in ("admin", "dx") or (request.user.org_unit and request.user.org_unit.kind != "section"),
+        "can_confirm": can_confirm_section(request.user, section),
         "headcount": section.headcount,
     })
 

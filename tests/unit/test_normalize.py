@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from civicdx.core.exports import escape_cell
+
 from civicdx.survey.normalize import (
     clean_text,
-    escape_spreadsheet_value,
     make_alias_parser,
     parse_busy_months,
     parse_core,
@@ -274,14 +275,14 @@ def test_text_or_empty():
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
-def test_escape_spreadsheet_value_neutralises_formulas(value):
-    escaped = escape_spreadsheet_value(value)
+def test_escape_cell_neutralises_formulas(value):
+    escaped = escape_cell(value)
     assert escaped == "'" + value
 
 
 @pytest.mark.parametrize("value", ["abc", "", "1+1", "a=b", " =1", 5, -1, None, 1.5])
-def test_escape_spreadsheet_value_leaves_other_values(value):
-    assert escape_spreadsheet_value(value) == value
+def test_escape_cell_leaves_other_values(value):
+    assert escape_cell(value) == value
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1.0, True), (0.0, False)])

@@ -18,7 +18,7 @@ from civicdx.core import fiscal
 from civicdx.core.bulk import bulk_insert, reserve_ids
 from civicdx.core.errors import ApplicationError
 from civicdx.core.models import Municipality, OrgUnit, User
-from civicdx.core.permissions import can_edit_unit, check_dx, check_municipality, path_in_scope, scope_path
+from civicdx.core.permissions import can_edit_unit, check_dx, check_municipality, is_dx_office, path_in_scope, scope_path
 from civicdx.core.services import audit_record, municipality_get_or_create, org_path, org_units_ensure
 from civicdx.survey.importing.parser import ParseResult, ParsedTask, merge_results, parse_files, read_and_parse
 from civicdx.survey.importing.profiles import MappingProfile, STANDARD
@@ -194,7 +194,7 @@ def _check_org_and_scope(actor: User | None, result: ParseResult, units: dict[st
                 problem = f"組織「{' '.join(n for n in task.org if n)}」のデータを取り込む権限がありません。"
             elif actor is not None and unit is not None and not can_edit_unit(actor, unit):
                 problem = f"組織「{' '.join(n for n in task.org if n)}」のデータを取り込む権限がありません。"
-            elif actor is not None and unit is None and actor.role not in (User.Role.ADMIN, User.Role.DX) and not actor.is_superuser:
+            elif actor is not None and unit is None and not is_dx_office(actor):
                 problem = "組織を新しく作れるのはDX推進担当だけです。"
             checked[task.org] = problem
             if problem:

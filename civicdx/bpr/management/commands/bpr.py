@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError
-from civicdx.core.models import User
+from civicdx.core.permissions import command_line_actor
 from civicdx.survey.selectors import survey_find
 
 
@@ -45,8 +45,7 @@ class Command(BaseCommand):
         peers.add_argument("--population", type=int, help="標準様式の調査ファイルを取り込むときの人口")
 
     def handle(self, *args, **options):
-        # Whoever can run the command line can read the database: it acts as an unsaved administrator.
-        self.actor = User(username="cli", role=User.Role.ADMIN, is_superuser=True)
+        self.actor = command_line_actor()
         try:
             getattr(self, f"handle_{options['action']}")(options)
         except ApplicationError as exc:

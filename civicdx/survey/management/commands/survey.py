@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError
+from civicdx.core.permissions import command_line_actor
 from civicdx.survey import selectors
 from civicdx.survey.importing.profiles import get_profile
 from civicdx.survey.importing.reader import CSV_SUFFIXES, EXCEL_SUFFIXES
@@ -153,10 +154,7 @@ class Command(BaseCommand):
 
     def _survey(self, options):
         year = fiscal.parse_fiscal_year(options["year"])
-        from civicdx.core.models import User
-
-        # Whoever can run the command line can read the database: it acts as an unsaved administrator.
-        actor = User(username="cli", role=User.Role.ADMIN, is_superuser=True)
+        actor = command_line_actor()
         return actor, selectors.survey_find(user=actor, fiscal_year=year, round=options.get("round"),
                                             municipality_code=options.get("municipality"))
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from civicdx.core.errors import NotFoundError
 from civicdx.core.models import Municipality, OrgUnit, User
-from civicdx.core.permissions import check_municipality, check_view_unit, scope_path
+from civicdx.core.permissions import check_municipality, check_view_unit, path_in_scope, scope_path
 from civicdx.survey.models import SectionResponse, SectionTotals, Step, Survey, Task
 
 BY_CHOICES = ("bureau", "department", "division", "section", "category", "step_kind", "medium", "worker",
@@ -253,7 +253,8 @@ def unit_totals(*, user: User, survey: Survey, parent: OrgUnit | None) -> list[d
             yield from sections_under(child)
 
     for child in children:
-        if scope is not None and not (child.path == scope or child.path.startswith(scope + "/") or scope.startswith(child.path + "/")):
+        # a unit on the way down to the user's scope, or inside it
+        if not (path_in_scope(child.path, scope) or path_in_scope(scope, child.path)):
             continue
         n = s = 0
         h = 0.0
@@ -261,7 +262,7 @@ def unit_totals(*, user: User, survey: Survey, parent: OrgUnit | None) -> list[d
         answered = 0
         headcount = 0.0
         for sec in sections_under(child):
-            if scope is not None and not (sec.path == scope or sec.path.startswith(scope + "/")):
+            if not path_in_scope(sec.path, scope):
                 continue
             sections += 1
             row = per_section.get(sec.pk)
@@ -288,7 +289,7 @@ def response_rates(*, user: User, survey: Survey) -> list[dict]:
     for unit in tree.units.values():
         if unit.kind != "section":
             continue
-        if scope is not None and not (unit.path == scope or unit.path.startswith(scope + "/")):
+        if not path_in_scope(unit.path, scope):
             continue
         status = responses.get(unit.pk, SectionResponse.Status.NOT_STARTED)
         for ancestor in tree.chain(unit.pk)[:-1]:

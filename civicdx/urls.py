@@ -7,6 +7,7 @@ urlpatterns = [
     path("survey/", include("civicdx.survey.urls")),
     path("bpr/", bpr_views.home, name="bpr_home"),
     path("bpr/", include("civicdx.bpr.urls")),
+    path("flows/", include("civicdx.flows.urls")),
     path("api/", include("civicdx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,6 +8,7 @@
 #   htmx.org                      dist/htmx.min.js     -> htmx.min.js
 #   echarts                       dist/echarts.min.js  -> echarts.min.js
 #   @digital-go-jp/design-tokens  dist/tokens.css      -> dads-tokens.css
+#   bpmn-js                       dist/bpmn-modeler.production.min.js, dist/assets/* -> bpmn-js/
 #
 # Usage: bash frontend/vendor.sh           (from anywhere)
 #        KEEP_NODE_MODULES=1 bash frontend/vendor.sh   to keep node_modules/
@@ -35,9 +36,16 @@ copy() {  # copy SRC NAME
 copy node_modules/htmx.org/dist/htmx.min.js                 htmx.min.js
 copy node_modules/echarts/dist/echarts.min.js               echarts.min.js
 copy node_modules/@digital-go-jp/design-tokens/dist/tokens.css dads-tokens.css
+mkdir -p "$dest/bpmn-js/bpmn-font/css" "$dest/bpmn-js/bpmn-font/font"
+copy node_modules/bpmn-js/dist/bpmn-modeler.production.min.js bpmn-js/bpmn-modeler.production.min.js
+copy node_modules/bpmn-js/dist/assets/bpmn-js.css            bpmn-js/bpmn-js.css
+copy node_modules/bpmn-js/dist/assets/diagram-js.css         bpmn-js/diagram-js.css
+copy node_modules/bpmn-js/dist/assets/bpmn-font/css/bpmn.css bpmn-js/bpmn-font/css/bpmn.css
+for f in bpmn.woff2 bpmn.woff bpmn.ttf; do copy "node_modules/bpmn-js/dist/assets/bpmn-font/font/$f" "bpmn-js/bpmn-font/font/$f"; done
+cp node_modules/bpmn-js/LICENSE "$dest/bpmn-js/LICENSE"
 
 echo "Vendored into $(cd "$dest" && pwd):"
-for pkg in htmx.org echarts @digital-go-jp/design-tokens; do
+for pkg in htmx.org echarts @digital-go-jp/design-tokens bpmn-js; do
     node -e 'const p=require(process.argv[1]); console.log("  " + p.name + "@" + p.version + " (" + p.license + ")")' \
         "$here/node_modules/$pkg/package.json"
 done

@@ -73,6 +73,8 @@ class User(AbstractUser):
     municipality = models.ForeignKey(Municipality, null=True, blank=True, on_delete=models.PROTECT)
     # The 課 or 係 the user belongs to; editors and scoped viewers see this subtree only.
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # 係長 and above: approve manuals (業務マニュアル) of the units they may edit.
+    can_approve = models.BooleanField("承認権限（係長以上）", default=False)
 
     @property
     def label(self) -> str:

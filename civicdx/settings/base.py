@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "civicdx.core",
     "civicdx.survey",
     "civicdx.bpr",
+    "civicdx.flows",
 ]
 
 MIDDLEWARE = [

@@ -44,3 +44,20 @@ def pie(labels: list[str], values: list[float]) -> dict:
         "series": [{"type": "pie", "radius": ["40%", "70%"],
                     "data": [{"name": n, "value": round(v, 1)} for n, v in zip(labels, values, strict=True)]}],
     }
+
+
+def stacked_bar(labels: list[str], series: dict[str, list[float]], *, horizontal: bool = False, unit: str = "件",
+                colors: list[str] | None = None) -> dict:
+    category = {"type": "category", "data": labels, "axisLabel": {"interval": 0, "width": 160, "overflow": "truncate"}}
+    value = {"type": "value", "name": unit}
+    option = {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"data": list(series), "top": 0},
+        "grid": {"left": 170 if horizontal else 60, "right": 40, "top": 40, "bottom": 30},
+        "xAxis": value if horizontal else category,
+        "yAxis": ({**category, "inverse": True} if horizontal else value),
+        "series": [{"name": name, "type": "bar", "stack": "total", "data": data} for name, data in series.items()],
+    }
+    if colors:
+        option["color"] = colors
+    return option

@@ -201,6 +201,7 @@ DEMO_USERS = [
     ("admin", User.Role.ADMIN, None, "システム管理者"),
     ("dx", User.Role.DX, None, "DX推進課 分析担当"),
     ("kakari", User.Role.EDITOR, "section", "係の入力担当"),
+    ("kakaricho", User.Role.EDITOR, "section", "係長"),
     ("ka", User.Role.EDITOR, "division", "課の確認担当"),
     ("etsuran", User.Role.VIEWER, None, "閲覧者（幹部）"),
 ]
@@ -256,6 +257,7 @@ def demo_load(*, scale: str = "small", seed: int = 2021, fiscal_year: int = 2021
         user = User.objects.filter(username=username).first() or User(username=username)
         user.role = role
         user.display_name = name
+        user.can_approve = username in ("kakaricho", "ka")
         user.municipality = municipality
         user.org_unit = unit
         user.is_superuser = user.is_staff = role == User.Role.ADMIN

@@ -57,6 +57,10 @@ class Command(BaseCommand):
 
         peers_demo_load(survey=survey, seed=options["seed"])
         candidates_compute(survey=survey)  # the analysis pages open without a wait
+        from civicdx.flows.demo import demo_load_flows
+
+        flows = demo_load_flows(survey)
+        self.stderr.write(f"業務フロー {flows['created']:,} 件・デモ用マニュアル {flows['manuals']:,} 件を作成しました。")
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

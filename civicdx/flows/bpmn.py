@@ -325,6 +325,8 @@ def parse(xml: str | bytes) -> FlowModel:
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else "?")
         raise BpmnError([f"XML として読めません（{line} 行目）: {exc.msg}"]) from None
+    if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
+        raise BpmnError(["DOCTYPE や ENTITY 宣言を含む XML は受け付けません（BPMN には不要です）。"])
     if root.tag != _q(BPMN_NS, "definitions"):
         raise BpmnError(["BPMN 2.0 の文書ではありません（ルート要素が bpmn:definitions ではありません）。"])
     processes = root.findall(_q(BPMN_NS, "process"))
@@ -367,7 +369,7 @@ def parse(xml: str | bytes) -> FlowModel:
         b = shape.find(_q(DC_NS, "Bounds"))
         if b is None:
             continue
-        box = tuple(float(b.get(k, "0")) for k in ("x", "y", "width", "height"))
+        box = tuple(_coordinate(b, k, ref) for k in ("x", "y", "width", "height"))
         if ref in nodes:
             nodes[ref].bounds = box
         elif ref in lane_ids:
@@ -376,8 +378,15 @@ def parse(xml: str | bytes) -> FlowModel:
         ref = edge_el.get("bpmnElement", "")
         if ref in edge_by_id:
             edge_by_id[ref].waypoints = tuple(
-                (float(w.get("x", "0")), float(w.get("y", "0"))) for w in edge_el.findall(_q(DI_NS, "waypoint")))
+                (_coordinate(w, "x", ref), _coordinate(w, "y", ref)) for w in edge_el.findall(_q(DI_NS, "waypoint")))
     return FlowModel(nodes=nodes, edges=edges, lanes=lanes, lane_bounds=lane_bounds)
+
+
+def _coordinate(el, key: str, ref: str) -> float:
+    value = _float(el.get(key, "0"))
+    if value is None:
+        raise BpmnError([f"図の位置情報（{ref} の {key}=「{el.get(key)}」）が数値ではありません。"])
+    return value
 
 
 def check(model: FlowModel) -> list[str]:

@@ -92,17 +92,29 @@ def attachment_ids(body: str) -> set[int]:
     return {int(m) for m in _ATTACHMENT.findall(body or "")}
 
 
+def _inline_text(tok, *, images: bool = False) -> str:
+    """The words of an inline token: link and emphasis text kept, markup dropped; image descriptions if asked."""
+    out = []
+    for child in tok.children or ():
+        if child.type == "image":
+            if images:
+                out.append(child.content)
+        elif child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+    return "".join(out)
+
+
 def plain_text(body: str) -> str:
     """The words of the manual without Markdown syntax (search index, summaries)."""
     out = []
     for tok in _MD.parse(body or ""):
         if tok.type == "inline":
-            out.append(_TASK_REF.sub("", tok.content))
+            out.append(_TASK_REF.sub("", _inline_text(tok, images=True)))
         elif tok.type in ("fence", "code_block"):
             out.append(tok.content)
-    text = "\n".join(out)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"[*_`]+", "", text)
+    return "\n".join(out)
 
 
 @dataclass
@@ -127,6 +139,8 @@ def blocks(body: str) -> list[Block]:
         t = tok.type
         if t == "heading_open":
             heading_level = int(tok.tag[1])
+        elif t == "heading_close":
+            heading_level = 0
         elif t == "bullet_list_open":
             list_stack.append("bullet")
         elif t == "ordered_list_open":
@@ -146,21 +160,18 @@ def blocks(body: str) -> list[Block]:
             out.append(Block("code", tok.content.rstrip("\n")))
         elif t == "inline":
             if row is not None and table is not None:
-                row.append(tok.content)
+                row.append(_inline_text(tok))
                 continue
             images = [c for c in tok.children or () if c.type == "image"]
             for img in images:
                 m = _ATTACHMENT.search(img.attrGet("src") or "")
                 if m:
                     out.append(Block("image", text=img.content, attachment_id=int(m.group(1))))
-            text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", tok.content)
-            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-            text = re.sub(r"[*_`]+", "", text).strip()
+            text = _inline_text(tok).strip()
             if not text:
                 continue
             if heading_level:
                 out.append(Block("heading", _split_ref(text)[0], level=heading_level))
-                heading_level = 0
             elif list_stack:
                 out.append(Block(list_stack[-1], text, level=len(list_stack)))
             else:

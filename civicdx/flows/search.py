@@ -22,7 +22,7 @@ from civicdx.flows.models import Flow, Manual, ManualVersion, SearchDoc
 from civicdx.survey.models import Step, Survey, Task
 
 FTS_TABLE = "flows_search_fts"
-SEP = f" {textsearch._SEP} "
+SEP = f" {textsearch.FIELD_SEPARATOR} "
 
 
 def is_postgres() -> bool:

@@ -136,8 +136,8 @@ def coverage(*, user: User, survey: Survey, today=None) -> list[dict]:
         row["manuals"] += 1
         if m[0] == Manual.Status.APPROVED:
             row["approved"] += 1
-        if m[1] is None or m[1] < cutoff:
-            row["stale"] += 1
+            if m[1] is None or m[1] < cutoff:
+                row["stale"] += 1
     rows = sorted(by_division.values(), key=lambda r: r["path"] or "")
     for r in rows:
         r["manual_pct"] = r["manuals"] / r["tasks"] * 100 if r["tasks"] else 0.0

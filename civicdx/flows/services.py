@@ -49,10 +49,16 @@ STEP_FIELDS = ("task_id", "no", "name", "kind", "minutes_per_case", "cases_per_y
                "system", "worker_type")
 
 
+def _whole_task(name: str, hours: float) -> list[bpmn.StepInput]:
+    """A 業務 answered without 作業手順 (only its annual hours) becomes one task carrying those hours."""
+    return [bpmn.StepInput(no=1, name=name, hours=hours or 0.0)]
+
+
 def flow_xml_for_task(task: Task) -> str:
     """A generated As-Is flow for one 業務 (not stored)."""
     steps = [s[1:] for s in Step.objects.filter(task=task).order_by("no").values_list(*STEP_FIELDS)]
-    return bpmn.generate(task.name, task.section.name, _step_inputs(steps, _candidate_flags([task.pk]), task.pk))
+    inputs = _step_inputs(steps, _candidate_flags([task.pk]), task.pk) or _whole_task(task.name, task.hours)
+    return bpmn.generate(task.name, task.section.name, inputs)
 
 
 def flows_generate(*, survey: Survey, actor: User | None, section_paths: list[str] | None = None,
@@ -72,8 +78,8 @@ def flows_generate(*, survey: Survey, actor: User | None, section_paths: list[st
                     raise PermissionDeniedError(f"{section.name} のフローを作成する権限がありません。")
     existing = set(Flow.objects.filter(municipality_id=survey.municipality_id, kind=Flow.Kind.AS_IS)
                    .values_list("section_path", "task_code"))
-    todo = [t for t in tasks.order_by("id").values_list("id", "name", "code", "section__path", "section__name")
-            if (t[3], t[2]) not in existing]
+    todo = [t for t in tasks.order_by("id").values_list("id", "name", "code", "section__path", "section__name",
+                                                        "hours") if (t[3], t[2]) not in existing]
     with transaction.atomic():
         created = _generate(survey, todo, actor, progress)
     audit_record(actor=actor if actor and actor.pk else None, action="flows.generate", object_type="flows.Flow",
@@ -103,8 +109,8 @@ def _generate(survey: Survey, todo: list[tuple], actor: User | None, progress) -
             steps_by_task[row[0]].append(row[1:])
         flags = _candidate_flags(ids)
         flow_rows, version_rows = [], []
-        for i, (task_id, name, code, path, section_name) in enumerate(part, start=start):
-            inputs = _step_inputs(steps_by_task.get(task_id, []), flags, task_id)
+        for i, (task_id, name, code, path, section_name, task_hours) in enumerate(part, start=start):
+            inputs = _step_inputs(steps_by_task.get(task_id, []), flags, task_id) or _whole_task(name, task_hours)
             xml = bpmn.generate(name, section_name, inputs)
             hours = sum(s.annual_hours() for s in inputs)
             flow_rows.append((first_flow + i, survey.municipality_id, path, code, False, Flow.Kind.AS_IS, "現行フロー",

@@ -17,7 +17,8 @@ MAX_TERMS = 8
 MAX_TERM_CHARS = 40
 # Particles split a query (「住民票の交付」→ 住民票, 交付) only when they sit between non-hiragana words.
 _PARTICLE_SPLIT = re.compile(r"(?<=[^\u3040-\u309f\s])(?:から|まで|より|の|を|に|へ|と|で|や|が|は)(?=[^\u3040-\u309f\s])")
-_SEP = "qqq"  # a token no query can produce (queries make 1–2 character tokens): separates fields on PostgreSQL
+# Separates fields on PostgreSQL: full-width letters never survive normalize(), so no query can match it.
+FIELD_SEPARATOR = "ｑｑｑ"
 
 
 def normalize(text: str) -> str:

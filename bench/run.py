@@ -56,6 +56,12 @@ BPR_PAGE_MAX = 0.500  # s, analysis pages at full scale, server side
 BPR_SIMILARITY_TIMEOUT = 600  # s: give up (kill) after this
 BPR_REPORT_TIMEOUT = 300  # s
 
+# Targets of 業務フロー・マニュアル (issue "業務フロー・マニュアルのデータベース").
+FLOWS_GENERATE_MAX = 120.0  # s, a flow for each of the 58,966 業務
+SEARCH_QUERY_MAX = 0.200  # s per query, SQLite, a manual for every 業務
+FLOW_PAGE_MAX = 1.0  # s, a flow page in the browser until the diagram is drawn
+FLOWS_BENCH = Path(__file__).resolve().parent / "flows_bench.py"
+
 BY_CHOICES_FALLBACK = ("bureau", "department", "division", "section", "category", "step_kind", "medium", "worker",
                        "busy_month", "matrix")
 
@@ -395,6 +401,48 @@ def views_step(run_dir: Path, imp: dict, repeat: int) -> dict:
     return res
 
 
+def flows_step(imp: dict, repeat: int) -> dict:
+    """業務フロー on the imported database: generate every flow, then a manual for every 業務 and Japanese queries,
+    then flow pages in Chromium (bench/flows_bench.py)."""
+    heading("8. 業務フロー・マニュアル: flows generate, search with a manual for every 業務, flow pages in Chromium")
+    env = bench_env(Path(imp["data_dir"]))
+    out: dict = {}
+    m = run_measured([CIVICDX, "flows", "generate", "--year", YEAR, "--municipality", MUNICIPALITY, "--json"], env)
+    try:
+        created = last_json(m.stdout).get("created")
+    except ValueError:
+        created = None
+    out["generate"] = {"wall": m.wall, "cpu": m.cpu, "maxrss": m.maxrss, "rc": m.rc, "created": created,
+                       "ok": m.rc == 0 and created == TASKS and m.wall < FLOWS_GENERATE_MAX}
+    line("flows generate (58,966 業務)", fmt_s(m.wall), f"< {FLOWS_GENERATE_MAX:.0f} s", out["generate"]["ok"],
+         f"rc {m.rc}, {created} flows, peak RSS {fmt_mb(m.maxrss)} (includes the search index)")
+    survey = ["--survey-id", str(imp["survey_id"]), "--repeat", str(repeat)]
+    for what in ("search", "page"):
+        m = run_measured([PY, str(FLOWS_BENCH), what, *survey], env)
+        if m.rc != 0:
+            print("    " + m.stderr[-2000:].replace("\n", "\n    "))
+            out[what] = {"rc": m.rc, "ok": False}
+            continue
+        out[what] = {**last_json(m.stdout), "rc": 0, "wall": m.wall, "maxrss": m.maxrss}
+    s = out["search"]
+    if s.get("rc") == 0:
+        line("manual for every 業務 (bulk insert)", fmt_s(s["manuals_seconds"]), note=f"{s['manuals']:,} manuals, "
+             f"{s['manual_chars'] / 1e6:.1f} M characters in all")
+        line("search index rebuild", fmt_s(s["index_seconds"]), "(no target)", None,
+             f"{s['docs']:,} 業務; worker peak RSS {fmt_mb(s['maxrss'])}")
+        for q in s["queries"]:
+            q["ok"] = q["median"] < SEARCH_QUERY_MAX
+            line(f"search 「{q['query']}」", fmt_s(q["median"]), f"< {SEARCH_QUERY_MAX * 1000:.0f} ms", q["ok"],
+                 f"max {fmt_s(max(q['times']))}, {q['total']:,} 業務 match")
+    p = out["page"]
+    if p.get("rc") == 0:
+        for row in p["pages"]:
+            row["ok"] = row["median"] < FLOW_PAGE_MAX
+            line(f"flow page ({row['tasks']} tasks)", fmt_s(row["median"]), f"< {FLOW_PAGE_MAX:.0f} s", row["ok"],
+                 f"max {fmt_s(max(row['times']))}, until the diagram is drawn in Chromium")
+    return out
+
+
 def demo_step(run_dir: Path) -> dict:
     heading("7. civicdx demo --scale full into a fresh SQLite database")
     data_dir = fresh_data_dir(run_dir, "demo")
@@ -689,6 +737,27 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
                        [f"{b['extract']['wall'] / w:.2f}×" for b, w in zip(bprs, base_walls)]))
         out.append(row("similarity / calamine baseline (wall)",
                        [f"{b['similarity']['wall'] / w:.2f}×" for b, w in zip(bprs, base_walls)]))
+    flows = [r.get("flows") for r in runs]
+    if all(flows):
+        out += ["", "### 業務フロー・マニュアル (step 8, on the imported city)", "",
+                f"| | {cols} | target | |", f"|{sep}|",
+                row("`civicdx flows generate` (58,966 業務, wall)", [fmt_s(f["generate"]["wall"]) for f in flows],
+                    f"< {FLOWS_GENERATE_MAX:.0f} s", all_ok([f["generate"]["ok"] for f in flows])),
+                row("flows generate peak RSS", [fmt_mb(f["generate"]["maxrss"]) for f in flows])]
+        searches = [f.get("search") or {} for f in flows]
+        if all(s.get("queries") for s in searches):
+            out.append(row("manuals (one per 業務, characters in all)",
+                           [f"{s['manuals']:,} ({s['manual_chars'] / 1e6:.1f} M)" for s in searches]))
+            out.append(row("search index rebuild (no target)", [fmt_s(s["index_seconds"]) for s in searches]))
+            for i, q in enumerate(searches[0]["queries"]):
+                out.append(row(f"search 「{q['query']}」 ({q['total']:,} 業務)",
+                               [fmt_s(s["queries"][i]["median"]) for s in searches],
+                               f"< {SEARCH_QUERY_MAX * 1000:.0f} ms", all_ok([s["queries"][i]["ok"] for s in searches])))
+        pages = [(f.get("page") or {}).get("pages") for f in flows]
+        if all(pages):
+            for i, pg in enumerate(pages[0]):
+                out.append(row(f"flow page in Chromium ({pg['tasks']} tasks)", [fmt_s(p[i]["median"]) for p in pages],
+                               f"< {FLOW_PAGE_MAX:.0f} s", all_ok([p[i]["ok"] for p in pages])))
     demos = [r.get("demo") for r in runs]
     if all(demos):
         out += ["", "### `civicdx demo --scale full` into a fresh database (no target)", "",
@@ -729,6 +798,8 @@ def one_run(k: int, args, scratch: Path) -> dict:
         if not args.skip_bpr:
             result["bpr"] = bpr_step(run_dir, result["import"], report=not args.skip_report)
         result["views"] = views_step(run_dir, result["import"], args.repeat)
+        if not args.skip_flows:
+            result["flows"] = flows_step(result["import"], args.repeat)
     if not args.skip_demo:
         result["demo"] = demo_step(run_dir)
     return result
@@ -771,6 +842,19 @@ def missed(runs: list[dict]) -> list[str]:
             out.append(f"run {k}: bpr similarity {fmt_s(sim['wall'])} ≥ {BPR_SIMILARITY_MAX:.0f} s")
         if sim and sim["maxrss"] >= BPR_SIMILARITY_RSS_MAX:
             out.append(f"run {k}: bpr similarity peak RSS {fmt_mb(sim['maxrss'])} ≥ 4 GB")
+        f = r.get("flows") or {}
+        if f.get("generate") and not f["generate"]["ok"]:
+            out.append(f"run {k}: flows generate {fmt_s(f['generate']['wall'])} (rc {f['generate']['rc']}, "
+                       f"{f['generate']['created']} flows; target < {FLOWS_GENERATE_MAX:.0f} s)")
+        for what in ("search", "page"):
+            if f and f.get(what, {}).get("rc") not in (0, None):
+                out.append(f"run {k}: flows bench '{what}' failed (rc {f[what]['rc']})")
+        for q in (f.get("search") or {}).get("queries", []):
+            if not q["ok"]:
+                out.append(f"run {k}: search 「{q['query']}」 {fmt_s(q['median'])} ≥ {SEARCH_QUERY_MAX * 1000:.0f} ms")
+        for row in (f.get("page") or {}).get("pages", []):
+            if not row["ok"]:
+                out.append(f"run {k}: flow page {row['flow']} {fmt_s(row['median'])} ≥ {FLOW_PAGE_MAX:.0f} s")
         for fmt in ("xlsx", "pdf"):
             rp = b.get(f"report_{fmt}")
             if rp and not rp["valid"]:
@@ -785,6 +869,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic city (default 2021)")
     parser.add_argument("--skip-demo", action="store_true", help="skip step 7 (civicdx demo --scale full)")
     parser.add_argument("--skip-bpr", action="store_true", help="skip step 4 (civicdx bpr candidates/similarity/report)")
+    parser.add_argument("--skip-flows", action="store_true", help="skip step 8 (業務フロー: generate, search, pages)")
     parser.add_argument("--skip-report", action="store_true", help="skip the BPR report files in step 4")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases under var/bench-run/")
     parser.add_argument("--write-md", action="store_true", help="rewrite the numbers section of BENCHMARKS.md")

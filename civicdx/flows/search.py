@@ -122,7 +122,7 @@ def index_rebuild(survey: Survey, progress=None) -> int:
         _insert(survey, _texts(survey, part))
         done += len(part)
         if progress:
-            progress(done, total, f"検索索引 {done:,} / {total:,}")
+            progress(f"検索索引 {done:,} / {total:,}", done, total)
     return done
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from civicdx.core.errors import NotFoundError, PermissionDeniedError
 from civicdx.core.models import OrgUnit, User
-from civicdx.core.permissions import check_municipality, scope_path
+from civicdx.core.permissions import can_view_unit, check_municipality, scope_path
 from civicdx.flows import bpmn, search, textsearch
 from civicdx.flows.models import Flow, Handover, Manual, ManualVersion
 from civicdx.flows.permissions import can_approve, can_edit, can_read, check_read
@@ -24,6 +24,14 @@ def task_get(*, user: User, task_id: int) -> Task:
         raise NotFoundError("業務が見つかりません。")
     check_municipality(user, task.survey.municipality_id)
     return task
+
+
+def task_readable(user: User, task: Task) -> bool:
+    """False when the 業務's flow or manual is restricted and the user is outside its unit."""
+    key = Flow.key_of(task)
+    restricted = Flow.objects.filter(restricted=True, **key).exists() or \
+        Manual.objects.filter(restricted=True, **key).exists()
+    return can_read(user, task.survey.municipality_id, task.section.path, restricted)
 
 
 def task_flows(*, user: User, task: Task) -> list[Flow]:
@@ -195,32 +203,24 @@ def handover_facts(user: User, tasks: list[Task]) -> list[dict]:
 
 
 def handovers_for(*, user: User) -> list[Handover]:
-    from civicdx.core.permissions import is_dx_office
-
+    """引継書 the user wrote or receives, and those of the units in the user's scope (all for the DX office)."""
     qs = Handover.objects.select_related("author", "successor", "org_unit", "survey")
-    if not is_dx_office(user):
-        scope = scope_path(user)
-        qs = qs.filter(Q(author=user) | Q(successor=user) | Q(org_unit__path=scope)
-                       | Q(org_unit__path__startswith=f"{scope}/"))
     if user.municipality_id:
         qs = qs.filter(survey__municipality_id=user.municipality_id)
+    scope = scope_path(user)
+    if scope is not None:
+        qs = qs.filter(Q(author=user) | Q(successor=user) | Q(org_unit__path=scope)
+                       | Q(org_unit__path__startswith=f"{scope}/"))
     return list(qs[:200])
 
 
 def handover_get(*, user: User, handover_id: int) -> Handover:
-    handover = next((h for h in handovers_for(user=user) if h.pk == handover_id), None)
-    if handover is None:
-        found = Handover.objects.filter(pk=handover_id).select_related("author", "successor", "org_unit", "survey")
-        handover = found.first()
-        if handover is None or not _may_see_handover(user, handover):
-            raise NotFoundError("引継書が見つかりません。")
+    handover = Handover.objects.select_related("author", "successor", "org_unit", "survey").filter(
+        pk=handover_id).first()
+    if handover is None or not (user.pk in (handover.author_id, handover.successor_id)
+                                or can_view_unit(user, handover.org_unit)):
+        raise NotFoundError("引継書が見つかりません。")
     return handover
-
-
-def _may_see_handover(user: User, handover: Handover) -> bool:
-    from civicdx.core.permissions import can_view_unit
-
-    return user.pk in (handover.author_id, handover.successor_id) or can_view_unit(user, handover.org_unit)
 
 
 def search_results(*, user: User, survey: Survey, query: str, limit: int = 20, offset: int = 0) -> dict:

@@ -13,11 +13,11 @@ from django.utils import timezone
 from civicdx.core.bulk import bulk_insert, reserve_ids
 from civicdx.core.errors import ApplicationError, PermissionDeniedError
 from civicdx.core.models import OrgUnit, User
-from civicdx.core.permissions import can_edit_unit, check_dx
+from civicdx.core.permissions import can_edit_unit, can_view_unit, check_dx, is_dx_office
 from civicdx.core.services import audit_record
 from civicdx.flows import bpmn, manual as manual_text, search
 from civicdx.flows.models import Flow, FlowVersion, Handover, Manual, ManualAttachment, ManualVersion
-from civicdx.flows.permissions import check_approve, check_edit, check_read
+from civicdx.flows.permissions import check_approve, check_edit
 from civicdx.survey.models import Step, Survey, Task
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -120,7 +120,7 @@ def _generate(survey: Survey, todo: list[tuple], actor: User | None, progress) -
         bulk_insert(Flow, flow_columns, flow_rows)
         bulk_insert(FlowVersion, version_columns, version_rows)
         created += len(part)
-        progress(created, total, f"フロー作成 {created:,} / {total:,}")
+        progress(f"フロー作成 {created:,} / {total:,}", created, total)
     return created
 
 
@@ -353,7 +353,8 @@ def handover_create(*, actor: User, survey: Survey, tasks: list[Task], successor
     if not tasks:
         raise ApplicationError("handover_empty", "引き継ぐ業務を1つ以上選んでください。")
     for task in tasks:
-        check_read(actor, task.survey.municipality_id, task.section.path, False)
+        if not can_view_unit(actor, task.section):
+            raise PermissionDeniedError(f"「{task.name}」は自分の所属の業務ではないため、引継書に入れられません。")
         if task.survey_id != survey.pk:
             raise ApplicationError("handover_survey", "別の調査の業務が含まれています。")
     unit = actor.org_unit or tasks[0].section
@@ -370,8 +371,6 @@ def handover_create(*, actor: User, survey: Survey, tasks: list[Task], successor
 
 
 def _check_handover_party(actor: User, handover: Handover) -> None:
-    from civicdx.core.permissions import can_edit_unit, is_dx_office
-
     if actor.pk not in (handover.author_id, handover.successor_id) and not is_dx_office(actor) \
             and not can_edit_unit(actor, handover.org_unit):
         raise PermissionDeniedError("この引継書を扱う権限がありません。")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<int:survey_id>/", views.index, name="index"),
     path("<int:survey_id>/search/", views.search, name="search"),
+    path("<int:survey_id>/generate/", views.generate, name="generate"),
     path("<int:survey_id>/stale/", views.stale, name="stale"),
     path("<int:survey_id>/handover/new/", views.handover_new, name="handover_new"),
     path("task/<int:task_id>/", views.task, name="task"),

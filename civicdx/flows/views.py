@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError, PermissionDeniedError
 from civicdx.core.models import OrgUnit, User
-from civicdx.core.permissions import is_dx_office
+from civicdx.core.permissions import can_view_unit, is_dx_office
 from civicdx.flows import bpmn, documents, manual as manual_text, render as flow_render, selectors, services
 from civicdx.flows.models import Flow, Handover, ManualAttachment
 from civicdx.flows.permissions import check_read
@@ -62,6 +62,22 @@ def index(request, survey_id: int):
 
 
 @handles_errors
+@require_POST
+def generate(request, survey_id: int):
+    """DX office: a flow for every 業務 of the survey that has none, as a background job with a progress bar."""
+    from civicdx.core.permissions import check_dx
+    from civicdx.core.services import job_create
+    from civicdx.flows.tasks import generate_task
+
+    survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
+    check_dx(request.user)
+    job = job_create(kind="flows_generate", title="業務フローの一括作成", actor=request.user,
+                     municipality=survey.municipality, params={"survey_id": survey.pk})
+    generate_task.enqueue(survey_id=survey.pk, job_id=str(job.pk), user_id=request.user.pk)
+    return redirect(f"{reverse('job', args=[job.pk])}?next={reverse('flows:index', args=[survey.pk])}")
+
+
+@handles_errors
 def search(request, survey_id: int):
     survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
     query = request.GET.get("q", "").strip()[:200]
@@ -77,7 +93,10 @@ def search(request, survey_id: int):
 def task(request, task_id: int):
     task = selectors.task_get(user=request.user, task_id=task_id)
     overview = selectors.task_overview(user=request.user, task=task)
-    steps = list(task.steps.order_by("no"))
+    # The survey's answers ride on the flow; a restricted 業務 keeps them to its own unit.
+    steps = list(task.steps.order_by("no")) if selectors.task_readable(request.user, task) else []
+    if not steps:
+        overview["candidates"] = []
     chart = charts.bar([r["flow"].title for r in overview["flows"]], [round(r["flow"].hours, 1)
                                                                        for r in overview["flows"]], name="年間時間")
     return render(request, "flows/task.html", _ctx(request, task.survey, task=task, steps=steps, **overview,
@@ -407,6 +426,8 @@ def handover_new(request, survey_id: int):
     unit = request.user.org_unit
     if request.GET.get("unit", "").isdigit():
         unit = OrgUnit.objects.filter(pk=int(request.GET["unit"]), municipality_id=survey.municipality_id).first()
+        if unit is not None and not can_view_unit(request.user, unit):
+            raise PermissionDeniedError("この所属の業務の引継書は作れません。")
     tasks = []
     if unit is not None:
         tasks = list(survey.tasks.filter(section__path__startswith=unit.path).select_related("section")

@@ -92,7 +92,7 @@ class Command(BaseCommand):
         survey = self._survey(options)
         started = time.perf_counter()
 
-        def progress(done, total, message):
+        def progress(message, done, total):
             if not options["json"]:
                 self.stderr.write(f"\r{message}", ending="")
 

@@ -93,9 +93,11 @@ def search_worker(survey_id: int, repeat: int) -> dict:
 def page_worker(survey_id: int, port: int, repeat: int) -> dict:
     from civicdx.core.models import User
     from civicdx.flows.models import Flow
+    from civicdx.survey.models import Survey
 
     user = User.objects.filter(username="bench-flows").first() or User(username="bench-flows")
     user.role = User.Role.DX
+    user.municipality = Survey.objects.get(pk=survey_id).municipality
     user.set_password("bench-flows-pass")
     user.save()
     flows = list(Flow.objects.order_by("-task_count", "id").values_list("id", "task_count")[:1]) + \

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from civicdx.core.errors import NotFoundError, PermissionDeniedError
 from civicdx.core.models import OrgUnit, User
 from civicdx.core.permissions import can_view_unit, check_municipality, scope_path
 from civicdx.flows import bpmn, search, textsearch
+from civicdx.flows.manual import plain_text
 from civicdx.flows.models import Flow, Handover, Manual, ManualVersion
 from civicdx.flows.permissions import can_approve, can_edit, can_read, check_read
-from civicdx.flows.services import stale_before
 from civicdx.survey.models import Survey, Task
 
 
@@ -77,6 +79,13 @@ def manual_version(manual: Manual | None, no: int | None = None) -> ManualVersio
     return manual.versions.select_related("author", "approved_by").filter(no=no or manual.version_no).first()
 
 
+STALE_AFTER = dt.timedelta(days=365)  # a manual not confirmed for a year needs a look
+
+
+def stale_before(today: dt.date | None = None) -> dt.date:
+    return (today or timezone.localdate()) - STALE_AFTER
+
+
 def manual_state(manual: Manual | None, today=None) -> str:
     """ない / 作成中 / 承認待ち / 承認済み / 要見直し (approved but not reviewed for a year)."""
     if manual is None or not manual.version_no:
@@ -107,17 +116,8 @@ def task_overview(*, user: User, task: Task) -> dict:
     }
 
 
-def flow_compare(flow_a: Flow, no_a: int, flow_b: Flow, no_b: int) -> tuple[bpmn.FlowDiff, str, str]:
-    xml_a = flow_a.versions.get(no=no_a).xml
-    xml_b = flow_b.versions.get(no=no_b).xml
-    return bpmn.diff(bpmn.parse(xml_a), bpmn.parse(xml_b)), xml_a, xml_b
-
-
-def _task_rows(user: User, survey: Survey, division: OrgUnit | None = None):
-    tasks = Task.objects.filter(survey=survey).select_related("section", "section__parent")
-    if division is not None:
-        tasks = tasks.filter(Q(section__path=division.path) | Q(section__path__startswith=division.path + "/"))
-    return tasks
+def flow_compare(flow_a: Flow, no_a: int, flow_b: Flow, no_b: int) -> bpmn.FlowDiff:
+    return bpmn.diff(bpmn.parse(flow_a.versions.get(no=no_a).xml), bpmn.parse(flow_b.versions.get(no=no_b).xml))
 
 
 def coverage(*, user: User, survey: Survey, today=None) -> list[dict]:
@@ -158,7 +158,9 @@ def stale_tasks(*, user: User, survey: Survey, division: OrgUnit, today=None) ->
     manuals = {(m.section_path, m.task_code): m for m in Manual.objects.filter(
         municipality_id=survey.municipality_id, section_path__startswith=division.path)}
     out = []
-    for task in _task_rows(user, survey, division).order_by("section__sort_order", "sort_order", "id"):
+    tasks = Task.objects.filter(survey=survey).filter(
+        Q(section__path=division.path) | Q(section__path__startswith=division.path + "/")).select_related("section")
+    for task in tasks.order_by("section__sort_order", "sort_order", "id"):
         m = manuals.get((task.section.path, task.code))
         state = manual_state(m, today)
         if state in ("承認済み",):
@@ -241,8 +243,6 @@ def search_results(*, user: User, survey: Survey, query: str, limit: int = 20, o
             "manual_id", "no", "body"):
         if (mid, no) in wanted:
             bodies[mid] = body
-    from civicdx.flows.manual import plain_text
-
     rows = []
     for hit in hits:
         task = tasks.get(hit.task_id)

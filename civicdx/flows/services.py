@@ -3,7 +3,6 @@ index in step."""
 
 from __future__ import annotations
 
-import datetime as dt
 import mimetypes
 from collections import defaultdict
 
@@ -408,7 +407,3 @@ def handover_sign(*, handover: Handover, actor: User) -> Handover:
                  changes={"status": [Handover.Status.DRAFT, Handover.Status.SIGNED]})
     return handover
 
-
-def stale_before(today: dt.date | None = None) -> dt.date:
-    today = today or timezone.localdate()
-    return today - dt.timedelta(days=365)

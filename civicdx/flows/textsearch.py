@@ -25,17 +25,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+_RUN = re.compile(r"[^\W_]+")  # letters and digits (str.isalnum), the unit a query term must fall inside
+
+
 def _runs(text: str) -> list[str]:
-    runs, current = [], []
-    for ch in normalize(text):
-        if ch.isalnum() or unicodedata.category(ch).startswith("M"):
-            current.append(ch)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _RUN.findall(normalize(text))
 
 
 def _run_tokens(run: str) -> list[str]:

@@ -222,7 +222,7 @@ def flow_compare(request, flow_id: int):
     flow, task = _flow_and_task(request, flow_id)
     flow_a, no_a = _version_ref(request, request.GET.get("a", str(max(1, flow.version_no - 1))), flow)
     flow_b, no_b = _version_ref(request, request.GET.get("b", str(flow.version_no)), flow)
-    diff, _xml_a, _xml_b = selectors.flow_compare(flow_a, no_a, flow_b, no_b)
+    diff = selectors.flow_compare(flow_a, no_a, flow_b, no_b)
     markers_b = {**{c.id: "added" for c in diff.added}, **{c.id: "changed" for c in diff.changed},
                  **{i: "moved" for i in diff.moved}}
     markers_a = {**{c.id: "removed" for c in diff.removed}, **{c.old_id: "changed" for c in diff.changed}}
@@ -257,7 +257,10 @@ def manual(request, task_id: int):
         sections=manual_text.sections(version.body) if version else [],
         history=selectors.manual_history(manual) if manual else [], state=selectors.manual_state(manual),
         attachments=list(manual.attachments.all()) if manual else [], as_is=overview["as_is"],
-        can_edit=overview["can_edit"], can_approve=overview["can_approve"]))
+        can_edit=overview["can_edit"], can_approve=overview["can_approve"],
+        owners=User.objects.filter(municipality_id=task.survey.municipality_id, is_active=True,
+                                   role__in=(User.Role.EDITOR, User.Role.DX)).order_by("username")[:300]
+        if overview["can_edit"] and manual else []))
 
 
 @handles_errors

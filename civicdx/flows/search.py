@@ -164,11 +164,16 @@ def search(*, survey: Survey, query: str, scope: str | None, limit: int = 20, of
     where = f"d.survey_id = %s AND {match}{scope_sql}"
     params = [survey.pk, q_all, *scope_params]
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM flows_searchdoc d WHERE {where}", params)
-        total = cur.fetchone()[0]
+        # One pass: the window count gives the total of the whole match, not just of the page.
         cur.execute(
-            f"SELECT d.task_id, CASE WHEN {match} THEN 3 WHEN {match} THEN 2 ELSE 1 END AS tier "
+            f"SELECT d.task_id, CASE WHEN {match} THEN 3 WHEN {match} THEN 2 ELSE 1 END AS tier, count(*) OVER () "
             f"FROM flows_searchdoc d WHERE {where} ORDER BY tier DESC, d.hours DESC, d.task_id LIMIT %s OFFSET %s",
             [q_name, q_flow, *params, limit, offset])
-        hits = [Hit(task_id=r[0], tier=r[1]) for r in cur.fetchall()]
+        rows = cur.fetchall()
+        if rows:
+            total = rows[0][2]
+        else:  # a page past the end: count separately
+            cur.execute(f"SELECT count(*) FROM flows_searchdoc d WHERE {where}", params)
+            total = cur.fetchone()[0]
+        hits = [Hit(task_id=r[0], tier=r[1]) for r in rows]
     return hits, total, terms

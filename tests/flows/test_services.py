@@ -242,7 +242,7 @@ def test_to_be_flow_shows_the_saving(generated):
     second = services.flow_create(task=task, actor=w.dx, kind=Flow.Kind.TO_BE, from_flow=tobe)
     assert second.title == "改善案2" and second.hours == pytest.approx(17.0)
     # compare: As-Is v1 against To-Be v2
-    diff, _a, _b = selectors.flow_compare(base, 1, tobe, 2)
+    diff = selectors.flow_compare(base, 1, tobe, 2)
     assert {c.id for c in diff.changed} == {"Activity_1", "Activity_3"} and diff.hours_delta == pytest.approx(-19.0)
     # an As-Is cannot be deleted, a To-Be can
     with pytest.raises(ApplicationError):

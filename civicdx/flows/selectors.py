@@ -14,7 +14,7 @@ from civicdx.core.models import OrgUnit, User
 from civicdx.core.permissions import can_view_unit, check_municipality, scope_path
 from civicdx.flows import bpmn, search, textsearch
 from civicdx.flows.manual import plain_text
-from civicdx.flows.models import Flow, Handover, Manual, ManualVersion
+from civicdx.flows.models import Flow, Handover, Manual, ManualAttachment, ManualVersion
 from civicdx.flows.permissions import can_approve, can_edit, can_read, check_read
 from civicdx.survey.models import Survey, Task
 
@@ -261,6 +261,42 @@ def search_results(*, user: User, survey: Survey, query: str, limit: int = 20, o
         rows.append({"task": task, "tier": hit.tier, "snippets": snippets, "flow": flow,
                      "manual_state": manual_state(manual)})
     return {"rows": rows, "total": total, "terms": terms, "query": query}
+
+
+def attachment_get(*, user: User, attachment_id: int) -> ManualAttachment:
+    att = ManualAttachment.objects.select_related("manual").filter(pk=attachment_id).first()
+    if att is None:
+        raise NotFoundError("添付ファイルがありません。")
+    check_read(user, att.manual.municipality_id, att.manual.section_path, att.manual.restricted)
+    return att
+
+
+def unit_get(*, municipality_id: int, unit_id: str) -> OrgUnit | None:
+    """The org unit named by a query parameter (None when it is not a number or not of this municipality)."""
+    if not unit_id.isdigit():
+        return None
+    return OrgUnit.objects.filter(pk=int(unit_id), municipality_id=municipality_id).first()
+
+
+def colleague_get(*, municipality_id: int, user_id: str) -> User | None:
+    """A staff member of the municipality named by a form field (None when blank or unknown)."""
+    if not str(user_id or "").isdigit():
+        return None
+    return User.objects.filter(pk=int(user_id), municipality_id=municipality_id).first()
+
+
+def unit_tasks(*, survey: Survey, unit: OrgUnit) -> list[Task]:
+    """The 業務 of a unit and the units below it (at most 500), to choose from for a 引継書."""
+    return list(survey.tasks.filter(Q(section__path=unit.path) | Q(section__path__startswith=unit.path + "/"))
+                .select_related("section").order_by("section__sort_order", "sort_order", "id")[:500])
+
+
+def colleagues(*, municipality_id: int, exclude_id: int | None = None, editors_only: bool = False) -> list[User]:
+    """Staff to choose a successor or a manual's owner from."""
+    qs = User.objects.filter(municipality_id=municipality_id, is_active=True).exclude(pk=exclude_id)
+    if editors_only:
+        qs = qs.filter(role__in=(User.Role.EDITOR, User.Role.DX))
+    return list(qs.order_by("username")[:500])
 
 
 def manual_history(manual: Manual) -> list[ManualVersion]:

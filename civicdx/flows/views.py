@@ -14,11 +14,9 @@ from django.views.decorators.http import require_POST
 
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError, PermissionDeniedError
-from civicdx.core.models import OrgUnit, User
 from civicdx.core.permissions import can_view_unit, is_dx_office
 from civicdx.flows import bpmn, documents, manual as manual_text, render as flow_render, selectors, services
-from civicdx.flows.models import Flow, Handover, ManualAttachment
-from civicdx.flows.permissions import check_read
+from civicdx.flows.models import Flow, Handover
 from civicdx.survey import charts
 from civicdx.survey import selectors as survey_selectors
 from civicdx.survey.views import _quote, handles_errors
@@ -258,8 +256,7 @@ def manual(request, task_id: int):
         history=selectors.manual_history(manual) if manual else [], state=selectors.manual_state(manual),
         attachments=list(manual.attachments.all()) if manual else [], as_is=overview["as_is"],
         can_edit=overview["can_edit"], can_approve=overview["can_approve"],
-        owners=User.objects.filter(municipality_id=task.survey.municipality_id, is_active=True,
-                                   role__in=(User.Role.EDITOR, User.Role.DX)).order_by("username")[:300]
+        owners=selectors.colleagues(municipality_id=task.survey.municipality_id, editors_only=True)
         if overview["can_edit"] and manual else []))
 
 
@@ -327,7 +324,7 @@ def manual_action(request, task_id: int):
         services.manual_mark_reviewed(manual=manual, actor=request.user)
         messages.success(request, "内容を確認済みにしました（次の確認期限は1年後）。")
     elif action == "settings":
-        owner = User.objects.filter(pk=request.POST.get("owner") or 0).first()
+        owner = selectors.colleague_get(municipality_id=manual.municipality_id, user_id=request.POST.get("owner"))
         services.manual_update_settings(manual=manual, actor=request.user, owner=owner,
                                         restricted=request.POST.get("restricted") == "1")
         messages.success(request, "設定を保存しました。")
@@ -354,10 +351,7 @@ def manual_diff(request, task_id: int):
 
 @handles_errors
 def attachment(request, attachment_id: int):
-    att = ManualAttachment.objects.select_related("manual").filter(pk=attachment_id).first()
-    if att is None:
-        raise Http404("添付ファイルがありません。")
-    check_read(request.user, att.manual.municipality_id, att.manual.section_path, att.manual.restricted)
+    att = selectors.attachment_get(user=request.user, attachment_id=attachment_id)
     response = FileResponse(att.file.open("rb"), content_type=att.content_type,
                             as_attachment=not att.is_image, filename=att.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -403,10 +397,7 @@ def manual_export(request, task_id: int, fmt: str):
 @handles_errors
 def stale(request, survey_id: int):
     survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
-    division = None
-    if request.GET.get("division", "").isdigit():
-        division = OrgUnit.objects.filter(pk=int(request.GET["division"]),
-                                          municipality_id=survey.municipality_id).first()
+    division = selectors.unit_get(municipality_id=survey.municipality_id, unit_id=request.GET.get("division", ""))
     rows = selectors.coverage(user=request.user, survey=survey)
     items = selectors.stale_tasks(user=request.user, survey=survey, division=division) if division else []
     return render(request, "flows/stale.html", _ctx(request, survey, rows=rows, division=division, items=items))
@@ -427,26 +418,22 @@ def handover_list(request):
 def handover_new(request, survey_id: int):
     survey = survey_selectors.survey_get(user=request.user, survey_id=survey_id)
     unit = request.user.org_unit
-    if request.GET.get("unit", "").isdigit():
-        unit = OrgUnit.objects.filter(pk=int(request.GET["unit"]), municipality_id=survey.municipality_id).first()
+    if request.GET.get("unit"):
+        unit = selectors.unit_get(municipality_id=survey.municipality_id, unit_id=request.GET["unit"])
         if unit is not None and not can_view_unit(request.user, unit):
             raise PermissionDeniedError("この所属の業務の引継書は作れません。")
-    tasks = []
-    if unit is not None:
-        tasks = list(survey.tasks.filter(section__path__startswith=unit.path).select_related("section")
-                     .order_by("section__sort_order", "sort_order", "id")[:500])
+    tasks = selectors.unit_tasks(survey=survey, unit=unit) if unit is not None else []
     if request.method == "POST":
         chosen = [t for t in tasks if str(t.pk) in request.POST.getlist("task")]
-        successor = User.objects.filter(pk=request.POST.get("successor") or 0,
-                                        municipality_id=survey.municipality_id).first()
+        successor = selectors.colleague_get(municipality_id=survey.municipality_id,
+                                            user_id=request.POST.get("successor"))
         handover = services.handover_create(actor=request.user, survey=survey, tasks=chosen, successor=successor,
                                             title=request.POST.get("title", ""))
         messages.success(request, "引継書を作成しました。内容を確認し、必要なことを書き足してください。")
         return redirect("flows:handover", handover.pk)
-    colleagues = User.objects.filter(municipality_id=survey.municipality_id, is_active=True).exclude(
-        pk=request.user.pk).order_by("username")[:500]
-    return render(request, "flows/handover_new.html", _ctx(request, survey, unit=unit, tasks=tasks,
-                                                           colleagues=colleagues))
+    return render(request, "flows/handover_new.html", _ctx(
+        request, survey, unit=unit, tasks=tasks,
+        colleagues=selectors.colleagues(municipality_id=survey.municipality_id, exclude_id=request.user.pk)))
 
 
 @handles_errors
@@ -457,15 +444,15 @@ def handover(request, handover_id: int):
             services.handover_sign(handover=handover, actor=request.user)
             messages.success(request, "引継ぎを受けたことを確認しました。")
         else:
-            successor = User.objects.filter(pk=request.POST.get("successor") or 0).first()
+            successor = selectors.colleague_get(municipality_id=handover.survey.municipality_id,
+                                                user_id=request.POST.get("successor"))
             services.handover_update(handover=handover, actor=request.user, body=request.POST.get("body", ""),
                                      successor=successor)
             messages.success(request, "引継書を保存しました。")
         return redirect("flows:handover", handover.pk)
-    colleagues = User.objects.filter(municipality_id=handover.survey.municipality_id, is_active=True).exclude(
-        pk=handover.author_id).order_by("username")[:500]
     return render(request, "flows/handover.html", _ctx(
-        request, handover.survey, handover=handover, colleagues=colleagues,
+        request, handover.survey, handover=handover,
+        colleagues=selectors.colleagues(municipality_id=handover.survey.municipality_id, exclude_id=handover.author_id),
         html=manual_text.render(handover.body, _attachment_url),
         can_edit=handover.status == Handover.Status.DRAFT and request.user.pk != handover.successor_id,
         can_sign=handover.status == Handover.Status.DRAFT and request.user.pk == handover.successor_id))

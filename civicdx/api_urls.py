@@ -3,10 +3,12 @@ from django.urls import path
 from civicdx.core.api import api
 from civicdx.bpr.api import router as bpr_router
 from civicdx.flows.api import router as flows_router
+from civicdx.digilab.api import router as digilab_router
 from civicdx.survey.api import router as survey_router
 
 api.add_router("/", survey_router)
 api.add_router("/", bpr_router)
 api.add_router("/", flows_router)
+api.add_router("/", digilab_router)
 
 urlpatterns = [path("", api.urls)]

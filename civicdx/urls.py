@@ -8,6 +8,7 @@ urlpatterns = [
     path("bpr/", bpr_views.home, name="bpr_home"),
     path("bpr/", include("civicdx.bpr.urls")),
     path("flows/", include("civicdx.flows.urls")),
+    path("digilab/", include("civicdx.digilab.urls")),
     path("api/", include("civicdx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -36,11 +36,17 @@ def rows_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def rows_to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str = "データ") -> bytes:
+    return rows_to_xlsx_sheets([(sheet_title, headers, rows)])
+
+
+def rows_to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """One workbook, a sheet per (title, headers, rows); every cell escaped like rows_to_xlsx."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append([escape_cell(h) for h in headers])
-    for row in rows:
-        sheet.append([escape_cell(v) for v in row])
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title[:31])
+        sheet.append([escape_cell(h) for h in headers])
+        for row in rows:
+            sheet.append([escape_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -285,12 +285,6 @@ def colleague_get(*, municipality_id: int, user_id: str) -> User | None:
     return User.objects.filter(pk=int(user_id), municipality_id=municipality_id).first()
 
 
-def unit_tasks(*, survey: Survey, unit: OrgUnit) -> list[Task]:
-    """The 業務 of a unit and the units below it (at most 500), to choose from for a 引継書."""
-    return list(survey.tasks.filter(Q(section__path=unit.path) | Q(section__path__startswith=unit.path + "/"))
-                .select_related("section").order_by("section__sort_order", "sort_order", "id")[:500])
-
-
 def colleagues(*, municipality_id: int, exclude_id: int | None = None, editors_only: bool = False) -> list[User]:
     """Staff to choose a successor or a manual's owner from."""
     qs = User.objects.filter(municipality_id=municipality_id, is_active=True).exclude(pk=exclude_id)

@@ -422,7 +422,7 @@ def handover_new(request, survey_id: int):
         unit = selectors.unit_get(municipality_id=survey.municipality_id, unit_id=request.GET["unit"])
         if unit is not None and not can_view_unit(request.user, unit):
             raise PermissionDeniedError("この所属の業務の引継書は作れません。")
-    tasks = selectors.unit_tasks(survey=survey, unit=unit) if unit is not None else []
+    tasks = survey_selectors.unit_tasks(survey=survey, unit=unit) if unit is not None else []
     if request.method == "POST":
         chosen = [t for t in tasks if str(t.pk) in request.POST.getlist("task")]
         successor = selectors.colleague_get(municipality_id=survey.municipality_id,

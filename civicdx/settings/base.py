@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "civicdx.survey",
     "civicdx.bpr",
     "civicdx.flows",
+    "civicdx.digilab",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicdx.core.context_processors.site",
+                "civicdx.digilab.context_processors.notifications",
             ],
         },
     },

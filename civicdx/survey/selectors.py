@@ -385,3 +385,9 @@ def stored_profiles(*, municipality_id: int | None) -> dict[str, str]:
     if municipality_id is None:
         return {}
     return dict(MappingProfile.objects.filter(municipality_id=municipality_id).values_list("name", "yaml_text"))
+
+
+def unit_tasks(*, survey: Survey, unit: OrgUnit) -> list[Task]:
+    """The 業務 of a unit and the units below it (at most 500), to choose from (引継書, デジラボの依頼)."""
+    return list(survey.tasks.filter(Q(section__path=unit.path) | Q(section__path__startswith=unit.path + "/"))
+                .select_related("section").order_by("section__sort_order", "sort_order", "id")[:500])

@@ -61,6 +61,10 @@ class Command(BaseCommand):
 
         flows = demo_load_flows(survey)
         self.stderr.write(f"業務フロー {flows['created']:,} 件・デモ用マニュアル {flows['manuals']:,} 件を作成しました。")
+        from civicdx.digilab.demo import demo_load_digilab
+
+        lab = demo_load_digilab(municipality=survey.municipality, survey=survey)
+        self.stderr.write(f"デジラボ: 台帳 {lab['entries']:,} 件（報告書の値と合成データ）・依頼 {lab['requests']} 件を作成しました。")
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

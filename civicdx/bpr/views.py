@@ -221,10 +221,14 @@ def projects(request, survey_id: int):
             messages.error(request, "削減実績は数値で入力してください。")
         return redirect("bpr:projects", survey.pk)
     from civicdx.bpr.models import Project
+    from civicdx.digilab.selectors import project_achieved
 
-    return render(request, "bpr/projects.html", _ctx(request, survey, "projects",
-                                                     projects=selectors.projects(user=request.user, survey=survey),
+    items = list(selectors.projects(user=request.user, survey=survey))
+    for p in items:
+        p.ledger_hours = project_achieved(project=p)  # net hours the デジラボ ledger holds for the 施策's 業務
+    return render(request, "bpr/projects.html", _ctx(request, survey, "projects", projects=items,
                                                      totals=selectors.project_totals(user=request.user, survey=survey),
+                                                     ledger_total=sum(p.ledger_hours for p in items),
                                                      statuses=Project.Status.choices, tools=R.TOOLS))
 
 

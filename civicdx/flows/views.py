@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from civicdx.core import fiscal
 from civicdx.core.errors import ApplicationError, PermissionDeniedError
 from civicdx.core.permissions import can_view_unit, is_dx_office
+from civicdx.digilab.selectors import task_services
 from civicdx.flows import bpmn, documents, manual as manual_text, render as flow_render, selectors, services
 from civicdx.flows.models import Flow, Handover
 from civicdx.survey import charts
@@ -95,10 +96,11 @@ def task(request, task_id: int):
     steps = list(task.steps.order_by("no")) if selectors.task_readable(request.user, task) else []
     if not steps:
         overview["candidates"] = []
+    applied = task_services(**Flow.key_of(task)) if steps else []
     chart = charts.bar([r["flow"].title for r in overview["flows"]], [round(r["flow"].hours, 1)
                                                                        for r in overview["flows"]], name="年間時間")
     return render(request, "flows/task.html", _ctx(request, task.survey, task=task, steps=steps, **overview,
-                                                   chart=charts.to_attr(chart)))
+                                                   chart=charts.to_attr(chart), applied=applied))
 
 
 @handles_errors

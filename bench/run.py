@@ -62,6 +62,12 @@ SEARCH_QUERY_MAX = 0.200  # s per query, SQLite, a manual for every 業務
 FLOW_PAGE_MAX = 1.0  # s, a flow page in the browser until the diagram is drawn
 FLOWS_BENCH = Path(__file__).resolve().parent / "flows_bench.py"
 
+# Target of デジラボ (issue "デジラボ"): the KPI dashboard with five years of ledger, server side, SQLite.
+DIGILAB_DASHBOARD_MAX = 0.5  # s
+DIGILAB_ENTRIES = 1_000_000
+DIGILAB_TIMEOUT = 1800  # s: give up (kill) the worker after this
+DIGILAB_BENCH = Path(__file__).resolve().parent / "digilab_bench.py"
+
 BY_CHOICES_FALLBACK = ("bureau", "department", "division", "section", "category", "step_kind", "medium", "worker",
                        "busy_month", "matrix")
 
@@ -455,6 +461,53 @@ def demo_step(run_dir: Path) -> dict:
     return {"wall": m.wall, "cpu": m.cpu, "maxrss": m.maxrss, "rc": m.rc}
 
 
+def digilab_step(run_dir: Path, repeat: int) -> dict:
+    """デジラボ in a fresh database of its own (no survey): bench/digilab_bench.py builds a city with ~350 課, bulk-inserts
+    the ledger (five fiscal years), rebuilds the monthly sums and times the KPI dashboard, the API and the ledger page."""
+    heading(f"9. デジラボ: KPI dashboard over a {DIGILAB_ENTRIES:,}-entry ledger")
+    data_dir = fresh_data_dir(run_dir, "digilab")
+    migrate(data_dir)
+    m = run_measured([PY, str(DIGILAB_BENCH), "--repeat", str(repeat), "--entries", str(DIGILAB_ENTRIES)],
+                     bench_env(data_dir), timeout=DIGILAB_TIMEOUT)
+    out: dict = {"wall": m.wall, "cpu": m.cpu, "maxrss": m.maxrss, "rc": m.rc, "timed_out": m.timed_out}
+    try:
+        res = last_json(m.stdout) if m.rc == 0 else None
+    except ValueError:
+        res = None
+    if res is None:
+        out["valid"] = False
+        line("digilab worker", "FAILED", ok=False, note=f"rc {m.rc}, wall {fmt_s(m.wall)}"
+             + (f", KILLED after {DIGILAB_TIMEOUT} s" if m.timed_out else ""))
+        print("    " + (m.stderr or m.stdout)[-2000:].replace("\n", "\n    "))
+        return out
+    out.update(res)
+    ins = res["insert"]
+    out["valid"] = ins["entries"] == DIGILAB_ENTRIES and not res.get("debug")
+    line(f"bulk insert ({ins['entries']:,} entries)", fmt_s(ins["seconds"]), "(no target)", None if out["valid"] else False,
+         f"rows {fmt_s(ins['generate_seconds'])} + executemany {fmt_s(ins['executemany_seconds'])}, "
+         f"chunks of {ins['chunk']:,}; {res['ledger_entries']:,} entries in all with the demo's")
+    line("SQLite file after the insert", fmt_mb(res["size"]["db_bytes"]), note="WAL checkpointed")
+    line("ledger_months_rebuild", fmt_s(res["rebuild"]["seconds"]), "(no target)", None,
+         f"{res['rebuild']['rows']:,} LedgerMonth rows ({res['ledger_months_2024']:,} in FY2024); "
+         f"worker peak RSS {fmt_mb(m.maxrss)}, wall {fmt_s(m.wall)}")
+    print(f"  {'page (server side, test client)':<38} {'median':>12}  {'target':<11} {'':<7}max / status / queries / SQL "
+          "/ size")
+    for p in res["pages"]:
+        target = DIGILAB_DASHBOARD_MAX if p["key"].startswith("dashboard") else None
+        p["target"] = target
+        p["ok"] = p["status"] == 200 and (target is None or p["median"] < target)
+        line(p["name"], fmt_s(p["median"]), f"< {target * 1000:.0f} ms" if target else "(no target)",
+             p["ok"] if target or not p["ok"] else None,
+             f"max {fmt_s(max(p['times']))}, {p['status']}, {p['queries']} q, SQL {p['sql_ms']:.0f} ms, "
+             f"{p['bytes'] / 1000:,.0f} kB  {p['url']}")
+        if p["median"] >= DIGILAB_DASHBOARD_MAX and p["slowest"]:
+            q = p["slowest"][0]
+            print(f"    {'':<38} slowest query {q['ms']:.0f} ms: {q['sql'][:160]}")
+    for r in res["selectors"]:
+        line(f"selectors.{r['name']}", fmt_s(r["median"]), "(no target)", None, f"max {fmt_s(max(r['times']))}")
+    return out
+
+
 # --- worker: runs inside the imported database's environment ---------------------------------------------------
 
 def worker_views(survey_id: int, repeat: int) -> None:
@@ -765,6 +818,30 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
                 "| wall | " + " | ".join(fmt_s(d["wall"]) for d in demos) + " |",
                 "| CPU (user+sys) | " + " | ".join(fmt_s(d["cpu"]) for d in demos) + " |",
                 "| peak RSS | " + " | ".join(fmt_mb(d["maxrss"]) for d in demos) + " |"]
+    digis = [r.get("digilab") for r in runs]
+    if all(digis) and all(d["valid"] for d in digis):
+        out += ["", f"### デジラボ: KPI dashboard over a {DIGILAB_ENTRIES:,}-entry ledger (a fresh database, "
+                f"no survey; median of {repeat} after one warm-up, DEBUG off)", "",
+                f"| | {cols} | target | |", f"|{sep}|"]
+        ins = [d["insert"] for d in digis]
+        out.append(row(f"bulk insert of {DIGILAB_ENTRIES:,} entries (`reserve_ids` + `bulk_insert`, chunks of "
+                       f"{ins[0]['chunk']:,}): wall", [fmt_s(x["seconds"]) for x in ins], "(none)"))
+        out.append(row("of which building the rows / executemany",
+                       [f"{fmt_s(x['generate_seconds'])} / {fmt_s(x['executemany_seconds'])}" for x in ins]))
+        out.append(row("SQLite file after the insert (WAL checkpointed)", [fmt_mb(d["size"]["db_bytes"]) for d in digis]))
+        out.append(row("`ledger_months_rebuild` (LedgerMonth rows)",
+                       [f"{fmt_s(d['rebuild']['seconds'])} ({d['rebuild']['rows']:,})" for d in digis], "(none)"))
+        for i, p in enumerate(digis[0]["pages"]):
+            ps = [d["pages"][i] for d in digis]
+            label = f"{p['name']} `{p['url']}` ({p['queries']} queries, {p['bytes'] / 1000:,.0f} kB)"
+            vals = [fmt_s(x["median"]) + ("" if x["status"] == 200 else f" (HTTP {x['status']})") for x in ps]
+            if p["target"]:
+                out.append(row(f"**{label}**", [f"**{v}**" for v in vals], f"< {p['target'] * 1000:.0f} ms",
+                               all_ok([x["ok"] for x in ps])))
+            else:
+                out.append(row(label, vals, "(none)", "" if all(x["ok"] for x in ps) else "**failed**"))
+        for i, s in enumerate(digis[0]["selectors"]):
+            out.append(row(f"`selectors.{s['name']}` alone", [fmt_s(d["selectors"][i]["median"]) for d in digis], "(none)"))
     out += ["", MD_END]
     return "\n".join(out)
 
@@ -802,6 +879,8 @@ def one_run(k: int, args, scratch: Path) -> dict:
             result["flows"] = flows_step(result["import"], args.repeat)
     if not args.skip_demo:
         result["demo"] = demo_step(run_dir)
+    if not args.skip_digilab:
+        result["digilab"] = digilab_step(run_dir, args.repeat)
     return result
 
 
@@ -859,6 +938,15 @@ def missed(runs: list[dict]) -> list[str]:
             rp = b.get(f"report_{fmt}")
             if rp and not rp["valid"]:
                 out.append(f"run {k}: bpr report .{fmt} failed (rc {rp['rc']})")
+        d = r.get("digilab")
+        if d and not d["valid"]:
+            out.append(f"run {k}: digilab bench failed (rc {d['rc']}{', killed' if d['timed_out'] else ''}, "
+                       f"{(d.get('insert') or {}).get('entries', 0):,} of {DIGILAB_ENTRIES:,} entries"
+                       f"{', DEBUG on' if d.get('debug') else ''})")
+        for p in (d or {}).get("pages", []):
+            if not p["ok"]:
+                out.append(f"run {k}: digilab {p['name']} {fmt_s(p['median'])} (HTTP {p['status']}"
+                           + (f", target {p['target'] * 1000:.0f} ms" if p["target"] else "") + ")")
     return out
 
 
@@ -871,6 +959,8 @@ def main() -> None:
     parser.add_argument("--skip-bpr", action="store_true", help="skip step 4 (civicdx bpr candidates/similarity/report)")
     parser.add_argument("--skip-flows", action="store_true", help="skip step 8 (業務フロー: generate, search, pages)")
     parser.add_argument("--skip-report", action="store_true", help="skip the BPR report files in step 4")
+    parser.add_argument("--skip-digilab", action="store_true",
+                        help="skip step 9 (デジラボ: 1,000,000 ledger entries, KPI dashboard)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases under var/bench-run/")
     parser.add_argument("--write-md", action="store_true", help="rewrite the numbers section of BENCHMARKS.md")
     parser.add_argument("--worker", choices=["views"], help=argparse.SUPPRESS)
@@ -903,7 +993,10 @@ def main() -> None:
                            ("import / calamine", lambda r: f"{r['import']['ratio']:.2f}×"),
                            ("import peak RSS", lambda r: fmt_mb(r["import"]["maxrss"])),
                            ("bpr candidates (extraction)", lambda r: fmt_s((r.get("bpr") or {}).get("extract", {}).get("wall"))),
-                           ("bpr similarity", lambda r: fmt_s((r.get("bpr") or {}).get("similarity", {}).get("wall")))):
+                           ("bpr similarity", lambda r: fmt_s((r.get("bpr") or {}).get("similarity", {}).get("wall"))),
+                           ("digilab dashboard ?year=2024", lambda r: fmt_s(next(
+                               (p["median"] for p in (r.get("digilab") or {}).get("pages", [])
+                                if p["key"] == "dashboard_2024"), None)))):
             print(f"  {label:<38} " + "  ".join(f"{get(r):>12}" for r in runs))
     problems = missed(runs)
     heading("Targets missed:" if problems else "All targets met.")

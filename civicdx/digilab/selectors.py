@@ -28,7 +28,7 @@ def _months(municipality: Municipality):
     return LedgerMonth.objects.filter(municipality=municipality)
 
 
-def kpi(*, user: User, municipality: Municipality, fiscal_year: int) -> dict:
+def kpi(*, user: User, municipality: Municipality, fiscal_year: int, plan_rows: list[dict] | None = None) -> dict:
     """The CLI's `digilab kpi --json` shape: per service gross/net/centre hours and measured flag, total, targets."""
     check_municipality(user, municipality)
     rows = (_months(municipality).filter(fiscal_year=fiscal_year)
@@ -63,7 +63,7 @@ def kpi(*, user: User, municipality: Municipality, fiscal_year: int) -> dict:
     return {"fiscal_year": fiscal_year, "services": out_services, "total": total,
             "targets": [{"initiative": p["name"], "target_hours": p["targets"].get(fiscal_year),
                          "actual_hours": round(p["actuals"].get(fiscal_year, 0.0), 1)}
-                        for p in plan(user=user, municipality=municipality)]}
+                        for p in (plan_rows if plan_rows is not None else plan(user=user, municipality=municipality))]}
 
 
 def results_by_year(*, user: User, municipality: Municipality) -> dict[int, dict[int, float]]:
@@ -75,18 +75,17 @@ def results_by_year(*, user: User, municipality: Municipality) -> dict[int, dict
     return out
 
 
-def plan(*, user: User, municipality: Municipality) -> list[dict]:
-    """Each initiative with its target and actual (net hours of its services) per fiscal year."""
+def plan(*, user: User, municipality: Municipality, by_year: dict[int, dict[int, float]] | None = None) -> list[dict]:
+    """Each initiative with its target and actual (net hours of its services) per fiscal year.
+    ``by_year`` is results_by_year's answer when the caller already has it."""
     check_municipality(user, municipality)
-    by_year_service: dict[tuple[int, int], float] = defaultdict(float)
-    for r in _months(municipality).values("fiscal_year", "service_id").annotate(n=Sum("net_hours")):
-        by_year_service[(r["fiscal_year"], r["service_id"])] += r["n"] or 0
+    if by_year is None:
+        by_year = results_by_year(user=user, municipality=municipality)
     out = []
     for ini in Initiative.objects.filter(municipality=municipality).prefetch_related("services", "targets"):
-        ids = {s.pk for s in ini.services.all()}
         actuals: dict[int, float] = defaultdict(float)
-        for (year, sid), hours in by_year_service.items():
-            if sid in ids:
+        for s in ini.services.all():
+            for year, hours in by_year.get(s.pk, {}).items():
                 actuals[year] += hours
         out.append({"initiative": ini, "name": ini.name, "services": [s.name for s in ini.services.all()],
                     "targets": {t.fiscal_year: t.target_hours for t in ini.targets.all()}, "actuals": dict(actuals)})

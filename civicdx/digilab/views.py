@@ -54,10 +54,11 @@ def _year(request, default: int) -> int:
 def dashboard(request):
     municipality = _city(request)
     year = _year(request, ledger.fiscal_year_of(timezone.localdate()))
-    kpi = selectors.kpi(user=request.user, municipality=municipality, fiscal_year=year)
-    plan = selectors.plan(user=request.user, municipality=municipality)
+    by_year = selectors.results_by_year(user=request.user, municipality=municipality)
+    plan = selectors.plan(user=request.user, municipality=municipality, by_year=by_year)
+    kpi = selectors.kpi(user=request.user, municipality=municipality, fiscal_year=year, plan_rows=plan)
     month = selectors.monthly(user=request.user, municipality=municipality, fiscal_year=year)
-    results = _results_table(municipality, request.user, plan)
+    results = _results_table(municipality, by_year)
     if request.GET.get("format") == "xlsx":
         return _council_workbook(kpi, plan, month, results, year)
     progress = []
@@ -93,10 +94,8 @@ def dashboard(request):
                                                  for y in selectors.PLAN_YEARS]} for p in plan]))
 
 
-def _results_table(municipality, user, plan) -> dict:
+def _results_table(municipality, by_service: dict[int, dict[int, float]]) -> dict:
     """主な実績: net hours per service and fiscal year of the plan, as the city publishes it."""
-    del plan
-    by_service = selectors.results_by_year(user=user, municipality=municipality)
     years = list(selectors.PLAN_YEARS)
     rows = [{"service": s.name, "by_year": {y: by_service.get(s.pk, {}).get(y, 0.0) for y in years}}
             for s in selectors.services(municipality=municipality)]

@@ -61,7 +61,7 @@ class RequestIn(Schema):
     title: str
     description: str = ""
     org_unit_id: int | None = None
-    volume: float | None = None
+    volume: float | str | None = None  # 「１,２００」 and the like are parsed with Japanese errors
     deadline: dt.date | None = None
 
 
@@ -110,13 +110,14 @@ def update_request(request, request_id: int, payload: RequestUpdate):
 class EntryIn(Schema):
     service_id: int
     occurred_on: dt.date
-    units: float
-    units_failed: float = 0
+    # Numbers may come as text (「１２」「1,200」): the service parses them and answers in Japanese.
+    units: float | str
+    units_failed: float | str = 0
     org_unit_id: int | None = None
     request_id: int | None = None
-    baseline_minutes: float | None = None
-    residual_minutes: float = 0
-    centre_minutes: float = 0
+    baseline_minutes: float | str | None = None
+    residual_minutes: float | str = 0
+    centre_minutes: float | str = 0
     measured: bool = True
     note: str = ""
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from civicdx.core.bulk import bulk_insert, reserve_ids
 from civicdx.core.models import Municipality, OrgUnit, User
 from civicdx.digilab import ledger
-from civicdx.digilab.models import Baseline, Initiative, LedgerEntry, LedgerMonth, Request, Target
+from civicdx.digilab.models import Baseline, Initiative, LedgerEntry, LedgerMonth, Notification, Request, Target
 from civicdx.digilab.services import ledger_entry_create, ledger_months_rebuild, request_create, request_update, \
     services_ensure
 
@@ -48,6 +48,7 @@ def demo_load_digilab(*, municipality: Municipality, survey=None, seed: int = 20
     LedgerEntry.objects.filter(municipality=municipality)._raw_delete(LedgerEntry.objects.db)
     LedgerMonth.objects.filter(municipality=municipality).delete()
     Request.objects.filter(municipality=municipality).delete()
+    Notification.objects.filter(user__municipality=municipality, url__startswith="/digilab/requests/").delete()
     Initiative.objects.filter(municipality=municipality).delete()
     Baseline.objects.filter(service__municipality=municipality).delete()
     by_name = {s.name: s for s in services_ensure(municipality=municipality)}

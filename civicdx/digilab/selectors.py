@@ -38,13 +38,15 @@ def kpi(*, user: User, municipality: Municipality, fiscal_year: int, plan_rows: 
     per: dict[int, dict] = {}
     for r in rows:
         d = per.setdefault(r["service_id"], {"gross": 0.0, "net": 0.0, "centre": 0.0, "units": 0.0, "entries": 0,
-                                             "measured_net": 0.0, "projected_net": 0.0})
+                                             "projected_entries": 0, "projected_net": 0.0})
         d["gross"] += r["g"] or 0
         d["net"] += r["n"] or 0
         d["centre"] += r["c"] or 0
         d["units"] += r["u"] or 0
         d["entries"] += r["e"] or 0
-        d["measured_net" if r["measured"] else "projected_net"] += r["n"] or 0
+        if not r["measured"]:
+            d["projected_net"] += r["n"] or 0
+            d["projected_entries"] += r["e"] or 0
     out_services = []
     for s in services(municipality=municipality):
         d = per.get(s.pk)
@@ -54,7 +56,7 @@ def kpi(*, user: User, municipality: Municipality, fiscal_year: int, plan_rows: 
             "service": s.name, "service_id": s.pk, "unit": s.unit, "units": round(d["units"], 1),
             "entries": d["entries"], "gross_hours": round(d["gross"], 1), "net_hours": round(d["net"], 1),
             "centre_effort_hours": round(d["centre"], 1), "net_after_centre_hours": round(d["net"] - d["centre"], 1),
-            "measured": d["projected_net"] == 0, "projected_hours": round(d["projected_net"], 1),
+            "measured": d["projected_entries"] == 0, "projected_hours": round(d["projected_net"], 1),
             "person_years": round(ledger.person_years(d["net"]), 2)})
     total = {k: round(sum(s[k] for s in out_services), 1) for k in (
         "gross_hours", "net_hours", "centre_effort_hours", "net_after_centre_hours", "projected_hours")}

@@ -145,7 +145,7 @@ def baseline_from_survey(*, actor: User, service: Service, task) -> Baseline:
 
 def baseline_for(service: Service, org_unit: OrgUnit | None, section_path: str = "", task_code: str = "") -> Baseline | None:
     """The most specific baseline: the 業務's, else the department's (newest first)."""
-    qs = Baseline.objects.filter(service=service).order_by("-measured_on", "-id")
+    qs = Baseline.objects.filter(service=service).order_by(F("measured_on").desc(nulls_last=True), "-id")
     if task_code:
         found = qs.filter(section_path=section_path, task_code=task_code).first()
         if found:
@@ -181,7 +181,7 @@ def targets_save(*, actor: User, initiative: Initiative, targets: dict[int, obje
 # Requests
 # ---------------------------------------------------------------------------------------------------------------
 
-def _department_of(unit: OrgUnit) -> OrgUnit:
+def department_of(unit: OrgUnit) -> OrgUnit:
     """The 課 a unit belongs to (a 係 → its 課; a 課 or higher stays)."""
     return unit.parent if unit.kind == OrgUnit.Kind.SECTION and unit.parent_id else unit
 
@@ -255,7 +255,8 @@ def request_comment(*, actor: User, req: Request, body: str) -> RequestComment:
 
 
 TRANSITIONS = {
-    Request.Status.NEW: {Request.Status.TRIAGED, Request.Status.IN_PROGRESS, Request.Status.REJECTED},
+    Request.Status.NEW: {Request.Status.TRIAGED, Request.Status.IN_PROGRESS, Request.Status.REJECTED,
+                         Request.Status.DONE},
     Request.Status.TRIAGED: {Request.Status.IN_PROGRESS, Request.Status.WAITING, Request.Status.REJECTED,
                              Request.Status.DONE},
     Request.Status.IN_PROGRESS: {Request.Status.WAITING, Request.Status.DONE, Request.Status.REJECTED},
@@ -272,6 +273,8 @@ def request_update(*, actor: User, req: Request, status: str | None = None, assi
     if not can_work_request(actor, req):
         raise PermissionDeniedError("依頼の受付・担当・状態の変更はセンター（DX推進担当）が行います。")
     events = []
+    if status and status not in Request.Status.values:
+        raise ApplicationError("request_status", f"状態「{status}」はありません。")
     if status and status != req.status:
         if status not in TRANSITIONS.get(req.status, set()):
             raise ApplicationError("request_transition", f"「{req.get_status_display()}」から"
@@ -344,8 +347,9 @@ def ledger_entry_create(*, actor: User | None, service: Service, occurred_on: dt
         org_unit = org_unit or request.org_unit
     if task is not None:
         org_unit = org_unit or task.section
-    department = _department_of(org_unit) if org_unit is not None else None
-    if actor is not None and not can_post_entry(actor, service, department):
+    department = department_of(org_unit) if org_unit is not None else None
+    # Permission on the unit as given: a 係 editor posts for its 係; the entry is counted under the 課.
+    if actor is not None and not can_post_entry(actor, service, org_unit):
         raise PermissionDeniedError("この部署の実績を登録する権限がありません。")
     if occurred_on > timezone.localdate() and measured:
         raise ApplicationError("ledger_future", f"実施日（{occurred_on:%Y-%m-%d}）が未来です。見込みとして登録してください。")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -192,10 +193,11 @@ def request_detail(request, request_id: int):
                                     assignee=assignee, sla_due=_date(request.POST.get("sla_due", ""), "対応期限"),
                                     comment=request.POST.get("body", ""))
         elif action == "ledger":
-            _entry_from_post(request, req.service, request_obj=req)
-            if request.POST.get("close") == "1" and req.status != Request.Status.DONE:
-                services.request_update(actor=request.user, req=req, status=Request.Status.DONE,
-                                        comment="実績を台帳に記録して完了しました。")
+            with transaction.atomic():  # the entry and the closing stand or fall together
+                _entry_from_post(request, req.service, request_obj=req)
+                if request.POST.get("close") == "1" and req.status != Request.Status.DONE:
+                    services.request_update(actor=request.user, req=req, status=Request.Status.DONE,
+                                            comment="実績を台帳に記録して完了しました。")
             messages.success(request, "実績を台帳に記録しました。")
         return redirect("digilab:request", req.pk)
     can_work = services.can_work_request(request.user, req)
@@ -205,8 +207,8 @@ def request_detail(request, request_id: int):
         can_work=can_work, statuses=[(s, Request.Status(s).label) for s in services.TRANSITIONS.get(req.status, ())],
         staff=User.objects.filter(municipality_id=req.municipality_id, role__in=(User.Role.DX, User.Role.ADMIN)),
         overdue=req.is_open and req.sla_due is not None and req.sla_due < timezone.localdate(),
-        baseline=services.baseline_for(req.service, req.org_unit.parent if req.org_unit.parent_id else req.org_unit,
-                                       req.section_path, req.task_code),
+        baseline=services.baseline_for(req.service, services.department_of(req.org_unit), req.section_path,
+                                       req.task_code),
         today=timezone.localdate()))
 
 
@@ -221,8 +223,9 @@ def _entry_from_post(request, service: Service, request_obj: Request | None = No
         task = Task.objects.select_related("section", "section__parent").filter(
             survey__municipality_id=service.municipality_id, section__path=request_obj.section_path,
             code=request_obj.task_code).order_by("-survey__fiscal_year").first()
+    own_unit = None if is_dx_office(request.user) or task is not None else request.user.org_unit
     return services.ledger_entry_create(
-        actor=request.user, service=service, request=request_obj, task=task,
+        actor=request.user, service=service, request=request_obj, task=task, org_unit=own_unit,
         occurred_on=_date(request.POST.get("occurred_on", ""), "実施日") or timezone.localdate(),
         units=request.POST.get("units"), units_failed=request.POST.get("units_failed") or 0,
         baseline_minutes=request.POST.get("baseline_minutes") or None,

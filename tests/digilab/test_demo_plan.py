@@ -159,9 +159,6 @@ def test_loading_twice_does_not_duplicate(demo):
     assert kpi(survey, 2021)["total"]["net_hours"] == 15515.0
 
 
-@pytest.mark.xfail(reason="BUG: demo_load_digilab (demo.py:247-251) deletes the requests but not the Notification "
-                          "rows pointing at them, so every reload leaves the centre and kakari links to requests that "
-                          "404 (and the unread count in the header keeps growing)", strict=True)
 def test_reloading_leaves_no_notification_for_a_deleted_request(demo):
     survey, _ = demo
     demo_load_digilab(municipality=survey.municipality, survey=survey, today=TODAY)

@@ -212,6 +212,19 @@ def request_detail(request, request_id: int):
         today=timezone.localdate()))
 
 
+@handles_errors
+def request_attachment(request, request_id: int, attachment_id: int):
+    from django.http import FileResponse
+
+    req = selectors.request_get(user=request.user, request_id=request_id)
+    att = req.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise ApplicationError("not_found", "添付ファイルがありません。", status=404)
+    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _entry_from_post(request, service: Service, request_obj: Request | None = None) -> LedgerEntry:
     from civicdx.survey.models import Task
 

@@ -337,3 +337,17 @@ def test_cli_kpi_json(lab):
     with pytest.raises(SystemExit) as exc:
         call_command("digilab", "kpi", "--year", "R99X", stderr=err)
     assert exc.value.code == 1 and "エラー" in err.getvalue()
+
+
+def test_request_attachment_download_is_scoped(lab):
+    from civicdx.digilab.services import request_create, services_ensure
+
+    service = services_ensure(municipality=lab.municipality)[0]
+    req = request_create(actor=lab.editor_a, service=service, title="録音の文字起こし", org_unit=lab.editor_a.org_unit,
+                         files=[SimpleUploadedFile("会議.txt", "議題: 予算".encode())])
+    att = req.attachments.get()
+    url = f"/digilab/requests/{req.pk}/files/{att.pk}/"
+    own = client_for(lab.editor_a).get(url)
+    assert own.status_code == 200 and b"".join(own.streaming_content).decode() == "議題: 予算"
+    assert client_for(lab.dx).get(url).status_code == 200
+    assert client_for(lab.editor_c).get(url).status_code == 404

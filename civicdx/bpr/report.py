@@ -13,9 +13,9 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 
+from civicdx.core.fonts import pdf_font
 from civicdx.core.exports import HEADER_FILL, HEADER_FONT, escape_cell
 
-IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 
 
 def _table(sheet, headers: list[str], rows: list[list], *, widths: list[int] | None = None, start_row: int = 1) -> None:
@@ -88,21 +88,6 @@ def _r(value, digits: int = 1):
     return None if value is None else round(value, digits)
 
 
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-
-    if IPA_GOTHIC.exists():
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        if "IPAGothic" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("IPAGothic", str(IPA_GOTHIC)))
-        return "IPAGothic"
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
-    return "HeiseiKakuGo-W5"
-
-
 def write_pdf(data: dict, path: Path) -> None:
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
     from reportlab.graphics.shapes import Drawing
@@ -112,7 +97,7 @@ def write_pdf(data: dict, path: Path) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = pdf_font()
     blue = colors.HexColor("#0017C1")
     h1 = ParagraphStyle("h1", fontName=font, fontSize=18, leading=24, spaceAfter=6)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=18, spaceBefore=10, spaceAfter=4, textColor=blue)

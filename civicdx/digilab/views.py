@@ -130,24 +130,25 @@ def _council_workbook(kpi, plan, month, results, year) -> HttpResponse:
     return response
 
 
+def _request_list(request, *, queue: bool, default_status: str):
+    municipality = _city(request)
+    status = request.GET.get("status", default_status)
+    reqs = list(selectors.requests_for(user=request.user, municipality=municipality, queue=queue, status=status)[:300])
+    return render(request, "digilab/requests.html", _ctx(
+        request, "queue" if queue else "mine", requests=reqs, status=status, statuses=Request.Status.choices,
+        queue=queue, today=timezone.localdate()))
+
+
 @handles_errors
 def queue(request):
-    municipality = _city(request)
-    status = request.GET.get("status", "open")
-    reqs = list(selectors.requests_for(user=request.user, municipality=municipality, queue=True, status=status)[:300])
-    return render(request, "digilab/requests.html", _ctx(
-        request, "queue", requests=reqs, status=status, statuses=Request.Status.choices, queue=True,
-        today=timezone.localdate()))
+    """The centre's queue: every open request of the city."""
+    return _request_list(request, queue=True, default_status="open")
 
 
 @handles_errors
 def my_requests(request):
-    municipality = _city(request)
-    status = request.GET.get("status", "")
-    reqs = list(selectors.requests_for(user=request.user, municipality=municipality, status=status)[:300])
-    return render(request, "digilab/requests.html", _ctx(
-        request, "mine", requests=reqs, status=status, statuses=Request.Status.choices, queue=False,
-        today=timezone.localdate()))
+    """The requests of the user's own units, all states."""
+    return _request_list(request, queue=False, default_status="")
 
 
 @handles_errors

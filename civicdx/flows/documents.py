@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from xml.sax.saxutils import escape
 
+from civicdx.core.fonts import pdf_font
 from civicdx.flows.manual import Block
 
-IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 DOCX_EAST_ASIAN_FONT = "游ゴシック"
 DOCX_MONO_FONT = "Consolas"
 IMAGE_MISSING = "（画像を表示できません: {}）"
@@ -195,20 +194,6 @@ def _docx(title: str, meta: list[tuple[str, str]], body_blocks: list[Block], flo
 # PDF
 # ---------------------------------------------------------------------------------------------------------------
 
-def _pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-
-    if IPA_GOTHIC.exists():
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        if "IPAGothic" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("IPAGothic", str(IPA_GOTHIC)))
-        return "IPAGothic"
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
-    return "HeiseiKakuGo-W5"
-
 
 def _column_widths(rows: list[list[str]], total: float) -> list[float]:
     """Columns as wide as their longest text (between 2 and 24 characters), sharing ``total``."""
@@ -224,7 +209,7 @@ def _pdf(title: str, meta: list[tuple[str, str]], body_blocks: list[Block], flow
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, Preformatted, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _pdf_font()
+    font = pdf_font()
     blue, grey = colors.HexColor("#0017C1"), colors.HexColor("#CCCCCC")
     h1 = ParagraphStyle("h1", fontName=font, fontSize=18, leading=24, spaceAfter=6)
     headings = {level: ParagraphStyle(f"h{level + 1}", fontName=font, fontSize=size, leading=size * 1.45,

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from civicdx.core.fonts import IPA_GOTHIC
 from civicdx.flows.bpmn import FlowModel
 
-IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 MARGIN, LANE_LABEL_W, FONT_SIZE, SMALL_FONT_SIZE = 20, 30, 12, 11
 INK, LINE, LANE_FILL, BAND_FILL, TASK_FILL = "#1A1A1C", "#333333", "#FFFFFF", "#F2F2F2", "#FFFFFF"
 ROTATED_IN_VERTICAL = set("ー－-—‐～~…（）()「」『』［］[]【】〈〉<>＜＞=＝")

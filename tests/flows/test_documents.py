@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
+from civicdx.core.fonts import IPA_GOTHIC
 from civicdx.flows import bpmn, documents, handover, manual, render
 
 SCALE = 1.5
@@ -147,7 +148,7 @@ def test_manual_pdf(png):
                                 flow_png=png, attachment_image=lambda i: png if i == 7 else None)
     assert data.startswith(b"%PDF")
     assert len(data) > 20_000                                 # text, font and two images
-    if documents.IPA_GOTHIC.exists():
+    if IPA_GOTHIC.exists():
         assert b"IPAGothic" in data                           # the Japanese font is embedded
     else:
         assert b"HeiseiKakuGo-W5" in data

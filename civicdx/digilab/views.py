@@ -271,8 +271,10 @@ def ledger_page(request):
     survey = survey_selectors.survey_list(user=request.user).first()
     tasks = survey_selectors.unit_tasks(survey=survey, unit=request.user.org_unit) \
         if survey is not None and request.user.org_unit is not None else []
+    years = sorted(set(selectors.PLAN_YEARS) | {year, ledger.fiscal_year_of(timezone.localdate())})
     return render(request, "digilab/ledger.html", _ctx(
         request, "ledger", entries=entries, year=year, year_label=fiscal.fiscal_year_label(year),
+        years=[(y, fiscal.fiscal_year_label(y)) for y in years],
         services=selectors.services(municipality=municipality), service_id=service_id, tasks=tasks,
         today=timezone.localdate()))
 

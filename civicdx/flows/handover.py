@@ -43,7 +43,7 @@ def handover_markdown(*, title: str, author: str, successor: str, unit: str, fac
                   f"- 年間時間: {f['hours']:,.1f} 時間",
                   f"- 繁忙月: {f['busy_months'] or '通年'}",
                   f"- マニュアル: {f['manual_status']}" + (f"（最終確認 {f['manual_reviewed']}）" if f["manual_reviewed"] else ""),
-                  f"- 業務フロー: {f['flow_url']}", f"- マニュアル: {f['manual_url']}", ""]
+                  f"- リンク: [業務フロー]({f['flow_url']})・[マニュアル]({f['manual_url']})", ""]
         if f["flow_tasks"]:
             lines += ["### 業務の流れ", ""]
             lines += [f"{n}. {task}" for n, task in enumerate(f["flow_tasks"], start=1)]
@@ -53,7 +53,7 @@ def handover_markdown(*, title: str, author: str, successor: str, unit: str, fac
             lines += [f"- {name}（年間 {hours:,.0f} 時間）" for name, hours in f["tobe"]]
             lines.append("")
         lines += ["### 未了事項・注意点", ""]
-        lines += [f"- [ ] {item}" for item in f["open_items"]] or ["- （なし）"]
+        lines += [f"- ☐ {item}" for item in f["open_items"]] or ["- （なし）"]
         lines += ["", "（進行中の案件、関係者、締切などを書き足してください。）"]
     lines += ["", "## 後任者への申し送り", "", "（自由記述）", ""]
     return "\n".join(lines)

@@ -298,7 +298,7 @@ def test_handover_markdown_calendar_and_sections():
     assert "1. 申込書の受付（窓口）\n2. 合否の決裁（課長決裁）" in md
     assert "- マニュアル: 承認済み（最終確認 2021-05-01）" in md
     assert "- 改善案1（年間 20 時間）" in md
-    assert "- [ ] マニュアルが未作成です。" in md
+    assert "- ☐ マニュアルが未作成です。" in md
     assert md.count("- （なし）") == 2
     assert "- 繁忙月: 通年" in md
     # the 業務一覧 table has one row per 業務 and counts open items

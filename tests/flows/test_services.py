@@ -402,8 +402,8 @@ def test_handover_create_update_sign(generated):
     assert "| 旅費の精算 | 通年 |" in body and "| 庁内照会への回答 | 通年 |" in body
     assert "1. 申込書の受付（窓口）\n2. 受験票の発送（人事係）\n3. 合否の決裁（課長決裁）" in body
     assert "マニュアル: 承認済み（最終確認 " in body
-    assert "- [ ] マニュアルが作成中です（係長の承認が必要）。" in body
-    assert "- [ ] マニュアルが未作成です。" in body
+    assert "- ☐ マニュアルが作成中です（係長の承認が必要）。" in body
+    assert "- ☐ マニュアルが未作成です。" in body
     assert "- 後任者: successor_a" in body
 
     with pytest.raises(PermissionDeniedError):

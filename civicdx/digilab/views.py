@@ -227,16 +227,10 @@ def request_attachment(request, request_id: int, attachment_id: int):
 
 
 def _entry_from_post(request, service: Service, request_obj: Request | None = None) -> LedgerEntry:
-    from civicdx.survey.models import Task
-
-    task = None
-    if request.POST.get("task", "").isdigit():
-        task = Task.objects.select_related("section", "section__parent").filter(
-            pk=int(request.POST["task"]), survey__municipality_id=service.municipality_id).first()
-    if task is None and request_obj is not None and request_obj.task_code:
-        task = Task.objects.select_related("section", "section__parent").filter(
-            survey__municipality_id=service.municipality_id, section__path=request_obj.section_path,
-            code=request_obj.task_code).order_by("-survey__fiscal_year").first()
+    task = survey_selectors.task_of_city(municipality_id=service.municipality_id, task_id=request.POST.get("task"))
+    if task is None and request_obj is not None:
+        task = survey_selectors.task_of_city(municipality_id=service.municipality_id,
+                                             section_path=request_obj.section_path, code=request_obj.task_code)
     own_unit = None if is_dx_office(request.user) or task is not None else request.user.org_unit
     return services.ledger_entry_create(
         actor=request.user, service=service, request=request_obj, task=task, org_unit=own_unit,
@@ -294,11 +288,7 @@ def catalogue(request):
             messages.success(request, "サービスを保存しました。")
         elif action == "baseline":
             service = Service.objects.get(pk=int(request.POST.get("service") or 0), municipality=municipality)
-            from civicdx.survey.models import Task
-
-            task = Task.objects.select_related("section", "section__parent").filter(
-                pk=int(request.POST["task"]), survey__municipality=municipality).first() \
-                if request.POST.get("task", "").isdigit() else None
+            task = survey_selectors.task_of_city(municipality_id=municipality.pk, task_id=request.POST.get("task"))
             if request.POST.get("from_survey") == "1":
                 if task is None:
                     raise ApplicationError("baseline_task", "業務量調査から基準値を作るには業務を選んでください。")

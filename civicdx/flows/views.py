@@ -282,17 +282,12 @@ def manual_edit(request, task_id: int):
             return redirect("flows:manual", task.pk)
         except ApplicationError as exc:
             error = exc.message
-    elif not body:
-        as_is = overview["as_is"]
-        tasks = []
-        if as_is is not None:
-            model = bpmn.parse(as_is.versions.get(no=as_is.version_no).xml)
-            tasks = [(n.id, n.name, n.attrs) for n in model.tasks()]
-        body = manual_text.draft_from_flow(task.name, task.legal_basis, tasks)
-    flow_tasks = []
-    if overview["as_is"] is not None:
-        flow_tasks = [(n.id, n.name) for n in bpmn.parse(overview["as_is"].versions.get(
-            no=overview["as_is"].version_no).xml).tasks()]
+    as_is = overview["as_is"]
+    flow_nodes = bpmn.parse(as_is.versions.get(no=as_is.version_no).xml).tasks() if as_is is not None else []
+    if request.method != "POST" and not body:
+        body = manual_text.draft_from_flow(task.name, task.legal_basis,
+                                           [(n.id, n.name, n.attrs) for n in flow_nodes])
+    flow_tasks = [(n.id, n.name) for n in flow_nodes]
     return render(request, "flows/manual_edit.html", _ctx(
         request, task.survey, task=task, manual=manual, body=body, error=error, flow_tasks=flow_tasks,
         expected=manual.version_no if manual else 0,

@@ -391,3 +391,13 @@ def unit_tasks(*, survey: Survey, unit: OrgUnit) -> list[Task]:
     """The 業務 of a unit and the units below it (at most 500), to choose from (引継書, デジラボの依頼)."""
     return list(survey.tasks.filter(Q(section__path=unit.path) | Q(section__path__startswith=unit.path + "/"))
                 .select_related("section").order_by("section__sort_order", "sort_order", "id")[:500])
+
+
+def task_of_city(*, municipality_id: int, task_id=None, section_path: str = "", code: str = "") -> Task | None:
+    """A 業務 of the municipality by its id (a form field), else by its 係 path and 業務ID (the latest survey's)."""
+    tasks = Task.objects.filter(survey__municipality_id=municipality_id).select_related("section", "section__parent")
+    if str(task_id or "").isdigit():
+        return tasks.filter(pk=int(task_id)).first()
+    if code:
+        return tasks.filter(section__path=section_path, code=code).order_by("-survey__fiscal_year").first()
+    return None

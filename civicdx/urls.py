@@ -9,6 +9,7 @@ urlpatterns = [
     path("bpr/", include("civicdx.bpr.urls")),
     path("flows/", include("civicdx.flows.urls")),
     path("digilab/", include("civicdx.digilab.urls")),
+    path("minutes/", include("civicdx.minutes.urls")),
     path("api/", include("civicdx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -12,10 +12,10 @@ import io
 from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
+from civicdx.core.docx import DOCX_EAST_ASIAN_FONT, a4_document, east_asian
 from civicdx.core.fonts import pdf_font
 from civicdx.flows.manual import Block
 
-DOCX_EAST_ASIAN_FONT = "游ゴシック"
 DOCX_MONO_FONT = "Consolas"
 IMAGE_MISSING = "（画像を表示できません: {}）"
 AttachmentImage = Callable[[int], "bytes | None"]
@@ -88,15 +88,6 @@ def _rows(rows: list[list[str]] | None) -> list[list[str]]:
 # Word
 # ---------------------------------------------------------------------------------------------------------------
 
-def _east_asian(style, name: str) -> None:
-    from docx.oxml.ns import qn
-
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-    if qn("w:eastAsiaTheme") in fonts.attrib:
-        del fonts.attrib[qn("w:eastAsiaTheme")]
-
-
 def _docx_numbering(doc, paragraph, cache: dict[str, int], style_name: str, restart: bool) -> None:
     """Restart a 'List Number' style's numbering for each new list (Word otherwise counts on across the document)."""
     if restart or style_name not in cache:
@@ -110,21 +101,10 @@ def _docx_numbering(doc, paragraph, cache: dict[str, int], style_name: str, rest
 
 def _docx(title: str, meta: list[tuple[str, str]], body_blocks: list[Block], flow_png: bytes | None,
           attachment_image: AttachmentImage) -> bytes:
-    from docx import Document
-    from docx.enum.style import WD_STYLE_TYPE
     from docx.image.exceptions import UnrecognizedImageError
     from docx.shared import Cm, Pt
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.0)
-    section.top_margin = section.bottom_margin = Cm(2.0)
-    doc.core_properties.title = title
-    for style in doc.styles:   # Normal, and every style that would otherwise take the theme's East Asian font
-        if style.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER):
-            _east_asian(style, DOCX_EAST_ASIAN_FONT)
-    doc.styles["Normal"].font.size = Pt(10.5)
+    doc = a4_document(title)
     max_width, max_height = Cm(17.0), Cm(22.0)
 
     def picture(data: bytes, *, width=None) -> bool:
@@ -174,7 +154,7 @@ def _docx(title: str, meta: list[tuple[str, str]], body_blocks: list[Block], flo
             run = doc.add_paragraph().add_run(block.text)
             run.font.name = DOCX_MONO_FONT
             run.font.size = Pt(9)
-            _east_asian(run, DOCX_EAST_ASIAN_FONT)
+            east_asian(run, DOCX_EAST_ASIAN_FONT)
         elif block.kind == "table":
             table(block.rows or [], header=True)
         elif block.kind == "image":

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "civicdx.bpr",
     "civicdx.flows",
     "civicdx.digilab",
+    "civicdx.minutes",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,13 @@ CIVICDX_MAX_UPLOAD_BYTES = int(os.environ.get("CIVICDX_MAX_UPLOAD_BYTES", str(20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+
+# AI議事録: a CTranslate2 Whisper model in a local directory (`civicdx minutes install-model` puts the bundled
+# whisper-base there); a bigger model is another directory. Recordings of a 3-hour meeting as WAV fit the limit.
+CIVICDX_ASR_MODEL_DIR = Path(os.environ.get("CIVICDX_ASR_MODEL_DIR", DATA_DIR / "models" / "whisper-base"))
+CIVICDX_ASR_BEAM_SIZE = int(os.environ.get("CIVICDX_ASR_BEAM_SIZE", "5"))
+CIVICDX_ASR_CPU_THREADS = int(os.environ.get("CIVICDX_ASR_CPU_THREADS", "0"))
+CIVICDX_MINUTES_MAX_UPLOAD_BYTES = int(os.environ.get("CIVICDX_MINUTES_MAX_UPLOAD_BYTES", str(2 * 1024 ** 3)))
 
 # Login throttling: failures per username+address within the window.
 CIVICDX_LOGIN_MAX_FAILURES = 5

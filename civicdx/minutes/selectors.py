@@ -1,0 +1,79 @@
+"""Reads of the AI議事録 part, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from civicdx.core.models import Municipality, OrgUnit, User
+from civicdx.core.permissions import is_dx_office, scope_path
+from civicdx.minutes import formats
+from civicdx.minutes.models import Meeting, VocabularyEntry, Voice
+from civicdx.minutes.permissions import can_edit_division, can_view_division, check_view
+from civicdx.minutes.transcript import LOW_CONFIDENCE
+
+
+def meetings_for(*, user: User, municipality: Municipality, status: str = ""):
+    qs = Meeting.objects.filter(municipality=municipality).select_related("division", "created_by", "job")
+    if not is_dx_office(user):
+        scope = scope_path(user) or ""
+        # the user's 課 (a 係 member sees its 課's meetings) or the 課 under the user's unit
+        qs = qs.filter(Q(division__path=scope) | Q(division__path__startswith=scope + "/") |
+                       Q(division__path__in=_ancestors(scope)))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def meeting_get(*, user: User, meeting_id: int) -> Meeting:
+    meeting = Meeting.objects.select_related("division", "municipality", "created_by", "ledger_entry").filter(pk=meeting_id).first()
+    if meeting is None:
+        from civicdx.core.errors import NotFoundError
+
+        raise NotFoundError("議事録が見つかりません。")
+    check_view(user, meeting)
+    return meeting
+
+
+def divisions_for(*, user: User, municipality: Municipality, editable: bool = True) -> list[OrgUnit]:
+    """The 課 of the newest organisation tree that the user may file for (or see)."""
+    latest = OrgUnit.objects.filter(municipality=municipality).order_by("-valid_from").values_list("valid_from", flat=True).first()
+    units = OrgUnit.objects.filter(municipality=municipality, valid_from=latest, kind=OrgUnit.Kind.DIVISION).order_by("sort_order")
+    check = can_edit_division if editable else can_view_division
+    return [u for u in units if check(user, u)]
+
+
+def vocabulary_text(*, municipality: Municipality, division: OrgUnit | None) -> str:
+    rows = VocabularyEntry.objects.filter(municipality=municipality, division=division)
+    return "\n".join(f"{r.notation} {r.reading}" for r in rows)
+
+
+def voices_for(*, user: User, municipality: Municipality):
+    return [v for v in Voice.objects.filter(municipality=municipality).select_related("division")
+            if can_view_division(user, v.division)]
+
+
+def meta_of(meeting: Meeting) -> formats.Meta:
+    held = meeting.held_at
+    if held is not None:
+        from django.utils import timezone
+
+        held = timezone.localtime(held)
+    return formats.Meta(title=meeting.title, held=held.strftime("%Y年%m月%d日 %H:%M") if held else "",
+                        place=meeting.place, attendees=meeting.lines("attendees"), agenda=meeting.lines("agenda"))
+
+
+def editor_lines(meeting: Meeting) -> list[dict]:
+    """Segments for the editor: time label, speaker name, and the words with low confidence marked."""
+    names = meeting.transcript.get("speakers", {})
+    out = []
+    for seg in meeting.transcript.get("segments", []):
+        words = [] if seg.get("edited") else [
+            {"text": w["text"], "low": w["p"] < LOW_CONFIDENCE, "start": w["start"]} for w in seg["words"] if w["text"]]
+        out.append({**seg, "name": names.get(seg["speaker"], seg["speaker"]), "clock": formats.short_clock(seg["start"]),
+                    "words": words, "low": seg["confidence"] < LOW_CONFIDENCE})
+    return out

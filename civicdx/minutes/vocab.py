@@ -82,16 +82,14 @@ def hotwords(entries: list[Entry], limit: int = 60) -> str:
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from sudachipy import Dictionary
+    from sudachipy import Dictionary, SplitMode
 
-    return Dictionary().create()
+    return Dictionary().tokenizer(mode=SplitMode.A)
 
 
 def readings(text: str) -> list[tuple[int, int, str, str]]:
     """(begin, end, surface, katakana reading) for each morpheme of ``text``."""
-    from sudachipy import SplitMode
-
-    return [(m.begin(), m.end(), m.surface(), to_katakana(m.reading_form())) for m in _tokenizer().tokenize(text, SplitMode.A)]
+    return [(m.begin(), m.end(), m.surface(), to_katakana(m.reading_form())) for m in _tokenizer().tokenize(text)]
 
 
 def corrections(text: str, entries: list[Entry]) -> list[Correction]:

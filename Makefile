@@ -29,6 +29,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 migrate: env
 	$(CIVICDX) migrate --verbosity 0
+	@$(CIVICDX) minutes install-model >/dev/null
 
 demo: setup
 	$(CIVICDX) demo --scale $(SCALE)

@@ -97,3 +97,23 @@ def test_settings_page_is_for_the_centre(lab, username):
     user = lab.dx if username == "dx" else lab.div_editor
     r = client_for(user).post("/minutes/settings/", {"fillers": "えー\nまあ、", "retention_days": "90"})
     assert r.status_code == (302 if username == "dx" else 403)
+
+
+def test_api_files_a_recording_and_reads_it_back_within_scope(lab):
+    from tests.minutes.conftest import clip
+
+    c = client_for(lab.div_editor)
+    assert Client().get("/api/minutes/meetings").status_code == 401
+    with open(clip("short"), "rb") as f:
+        r = c.post("/api/minutes/meetings", {"title": "API 会議", "num_speakers": "1", "audio": f})
+    assert r.status_code == 201, r.content
+    meeting_id = r.json()["id"]
+    data = c.get(f"/api/minutes/meetings/{meeting_id}").json()
+    assert data["status"] == "review" and data["division"] == lab.units["div"].path
+    assert data["transcript"]["segments"] and "API 会議" in data["text"]
+    assert [m["id"] for m in c.get("/api/minutes/meetings").json()] == [meeting_id]
+    other = client_for(lab.div_editor_c)
+    assert other.get(f"/api/minutes/meetings/{meeting_id}").status_code == 404
+    assert other.get("/api/minutes/meetings").json() == []
+    r = c.post("/api/minutes/meetings", {"title": "壊れた録音", "audio": io.BytesIO(b"broken")})
+    assert r.status_code == 422 or r.status_code == 400

@@ -65,6 +65,10 @@ class Command(BaseCommand):
 
         lab = demo_load_digilab(municipality=survey.municipality, survey=survey)
         self.stderr.write(f"デジラボ: 台帳 {lab['entries']:,} 件（報告書の値と合成データ）・依頼 {lab['requests']} 件を作成しました。")
+        from civicdx.minutes.demo import demo_load_minutes
+
+        minutes = demo_load_minutes(municipality=survey.municipality)
+        self.stderr.write(f"AI議事録: 単語登録 {minutes['words']} 語・会議 {minutes['meetings']} 件（文字起こしはワーカーが行います）。")
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

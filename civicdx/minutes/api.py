@@ -6,8 +6,6 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from civicdx.core import selectors as core_selectors
-from civicdx.core.errors import ApplicationError
-from civicdx.core.models import OrgUnit
 from civicdx.minutes import formats, selectors, services
 from civicdx.minutes.models import Meeting
 
@@ -50,11 +48,7 @@ def list_meetings(request, status: str = ""):
 
 @router.post("/minutes/meetings", summary="録音をアップロードして文字起こしを依頼する（multipart/form-data）", response={201: dict})
 def create_meeting(request, payload: Form[MeetingIn], audio: File[UploadedFile]):
-    unit = None
-    if payload.division_id:
-        unit = OrgUnit.objects.filter(pk=payload.division_id, municipality=request.user.municipality_id).first()
-        if unit is None:
-            raise ApplicationError("division_unknown", "課が見つかりません。", status=404)
+    unit = selectors.unit_get(municipality_id=request.user.municipality_id, unit_id=payload.division_id) if payload.division_id else None
     meeting = services.meeting_create(actor=request.user, data=payload.dict(), upload=audio, org_unit=unit)
     return 201, _meeting_json(meeting)
 

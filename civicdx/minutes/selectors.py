@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from civicdx.core.errors import NotFoundError
 from civicdx.core.models import Municipality, OrgUnit, User
 from civicdx.core.permissions import is_dx_office, scope_path
 from civicdx.minutes import formats
@@ -32,8 +33,6 @@ def _ancestors(path: str) -> list[str]:
 def meeting_get(*, user: User, meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_related("division", "municipality", "created_by", "ledger_entry").filter(pk=meeting_id).first()
     if meeting is None:
-        from civicdx.core.errors import NotFoundError
-
         raise NotFoundError("議事録が見つかりません。")
     check_view(user, meeting)
     return meeting
@@ -45,6 +44,21 @@ def divisions_for(*, user: User, municipality: Municipality, editable: bool = Tr
     units = OrgUnit.objects.filter(municipality=municipality, valid_from=latest, kind=OrgUnit.Kind.DIVISION).order_by("sort_order")
     check = can_edit_division if editable else can_view_division
     return [u for u in units if check(user, u)]
+
+
+def unit_get(*, municipality_id: int, unit_id) -> OrgUnit:
+    """A unit of the city chosen in a form (permission is checked by the service that uses it)."""
+    unit = OrgUnit.objects.filter(municipality_id=municipality_id, pk=unit_id).first() if str(unit_id).isdigit() else None
+    if unit is None:
+        raise NotFoundError("選んだ課が見つかりません。")
+    return unit
+
+
+def voice_get(*, user: User, voice_id) -> Voice:
+    voice = Voice.objects.filter(pk=voice_id).select_related("division").first() if str(voice_id).isdigit() else None
+    if voice is None or not can_view_division(user, voice.division):
+        raise NotFoundError("登録された声が見つかりません。")
+    return voice
 
 
 def vocabulary_text(*, municipality: Municipality, division: OrgUnit | None) -> str:

@@ -16,10 +16,9 @@ from django.views.decorators.http import require_POST
 
 from civicdx.core import selectors as core_selectors
 from civicdx.core.errors import ApplicationError, NotFoundError
-from civicdx.core.models import OrgUnit
 from civicdx.core.permissions import is_dx_office
 from civicdx.minutes import formats, selectors, services
-from civicdx.minutes.models import Meeting, Voice
+from civicdx.minutes.models import Meeting
 from civicdx.minutes.permissions import can_edit_division
 from civicdx.survey.views import _quote, handles_errors
 
@@ -61,11 +60,7 @@ def meeting_list(request):
 def meeting_new(request):
     """Upload (the page sends it with XMLHttpRequest to show an upload progress bar); answers the meeting's URL."""
     municipality = _city(request)
-    unit = None
-    if request.POST.get("division"):
-        unit = OrgUnit.objects.filter(municipality=municipality, pk=request.POST["division"]).first()
-        if unit is None:
-            raise ApplicationError("division_unknown", "選んだ課が見つかりません。")
+    unit = selectors.unit_get(municipality_id=municipality.pk, unit_id=request.POST["division"]) if request.POST.get("division") else None
     meeting = services.meeting_create(actor=request.user, data=request.POST, upload=request.FILES.get("audio"), org_unit=unit)
     return JsonResponse({"id": meeting.pk, "url": reverse("minutes:meeting", args=[meeting.pk])}, status=201)
 
@@ -291,9 +286,7 @@ def voices(request):
     if request.method == "POST":
         try:
             if request.POST.get("delete"):
-                voice = Voice.objects.filter(municipality=municipality, pk=request.POST["delete"]).select_related("division").first()
-                if voice is None:
-                    raise NotFoundError()
+                voice = selectors.voice_get(user=request.user, voice_id=request.POST["delete"])
                 services.voice_delete(actor=request.user, voice=voice)
                 messages.success(request, "声の登録を削除しました。")
             else:

@@ -1,4 +1,4 @@
-"""AI議事録 fixtures: the synthesised clips in data/ (see bench/minutes_corpus/make_corpus.py), the joined
+"""AI議事録 fixtures: the synthesised clips in data/ (two_voices is civicdx/minutes/data/demo_meeting.flac) (see bench/minutes_corpus/make_corpus.py), the joined
 whisper-base model, and the デジラボ test city (tests.digilab.conftest.lab) for the services."""
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ DATA = Path(__file__).parent / "data"
 
 
 def clip(name: str) -> Path:
+    if name == "two_voices":  # the same clip is the demo meeting, bundled with the package
+        from civicdx.minutes.demo import DEMO_AUDIO
+
+        return DEMO_AUDIO
     return DATA / f"{name}.flac"
 
 

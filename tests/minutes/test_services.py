@@ -176,3 +176,21 @@ def test_cancel_before_a_worker_starts(lab, settings):
     assert services.meeting_transcribe(meeting_id=meeting.pk).status == Meeting.Status.CANCELLED
     with pytest.raises(ApplicationError, match="中止できません"):
         services.meeting_cancel(actor=lab.editor_a, meeting=meeting)
+
+
+def test_voice_enrolment_needs_a_long_enough_sample_and_the_division(lab):
+    from civicdx.minutes.models import Voice
+
+    sample = SimpleUploadedFile("委員長.flac", clip("two_voices").read_bytes())
+    voice = services.voice_enrol(actor=lab.div_editor, division=lab.units["div"], name="山田 委員長", upload=sample)
+    assert voice.vector().shape == (256,) and abs(float((voice.vector() ** 2).sum()) - 1) < 1e-4
+    assert voice.sample_seconds > 20
+    with pytest.raises(ApplicationError, match="短すぎます"):
+        services.voice_enrol(actor=lab.div_editor, division=lab.units["div"], name="短い",
+                             upload=SimpleUploadedFile("short.flac", clip("short").read_bytes()))
+    with pytest.raises(PermissionDeniedError):
+        services.voice_enrol(actor=lab.div_editor_c, division=lab.units["div"], name="他課", upload=sample)
+    with pytest.raises(PermissionDeniedError):
+        services.voice_delete(actor=lab.div_editor_c, voice=voice)
+    services.voice_delete(actor=lab.editor_a, voice=voice)
+    assert not Voice.objects.exists()

@@ -110,5 +110,11 @@ class Meeting(models.Model):
     def has_audio(self) -> bool:
         return bool(self.playback) and self.audio_deleted_at is None
 
+    @property
+    def duration_label(self) -> str:
+        from civicdx.minutes.formats import short_clock
+
+        return short_clock(self.duration_s)
+
     def lines(self, field: str) -> list[str]:
         return [x.strip() for x in getattr(self, field).splitlines() if x.strip()]

@@ -81,6 +81,19 @@ def meta_of(meeting: Meeting) -> formats.Meta:
                         place=meeting.place, attendees=meeting.lines("attendees"), agenda=meeting.lines("agenda"))
 
 
+def speaker_shares(meeting: Meeting) -> list[dict]:
+    """Each speaker's lines and speaking time, with the share of all speech (for the bars beside the names)."""
+    names = meeting.transcript.get("speakers", {})
+    lines = {k: 0 for k in names}
+    seconds = {k: 0.0 for k in names}
+    for seg in meeting.transcript.get("segments", []):
+        lines[seg["speaker"]] = lines.get(seg["speaker"], 0) + 1
+        seconds[seg["speaker"]] = seconds.get(seg["speaker"], 0.0) + max(0.0, seg["end"] - seg["start"])
+    total = sum(seconds.values()) or 1.0
+    return [{"label": k, "name": name, "lines": lines.get(k, 0), "clock": formats.short_clock(seconds.get(k, 0)),
+             "pct": round(100 * seconds.get(k, 0) / total, 1)} for k, name in names.items()]
+
+
 def editor_lines(meeting: Meeting) -> list[dict]:
     """Segments for the editor: time label, speaker name, and the words with low confidence marked."""
     names = meeting.transcript.get("speakers", {})

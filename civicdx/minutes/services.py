@@ -82,7 +82,7 @@ def vocabulary_save(*, actor: User, municipality: Municipality, division: OrgUni
     scope.delete()
     VocabularyEntry.objects.bulk_create([
         VocabularyEntry(municipality=municipality, division=division, notation=e.notation, reading=e.reading,
-                        created_by=actor) for e in entries])
+                        created_by=actor if actor.pk else None) for e in entries])
     audit_record(actor=actor, action="minutes.vocabulary", object_type="minutes.VocabularyEntry",
                  municipality=municipality, changes={"dictionary": division.path if division else "全庁",
                                                      "entries": [before, len(entries)]})

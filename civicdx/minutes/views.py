@@ -73,13 +73,9 @@ def meeting_page(request, meeting_id: int):
     if meeting.status in (Meeting.Status.QUEUED, Meeting.Status.RUNNING):
         job = core_selectors.job_status(job_id=meeting.job_id) if meeting.job_id else None
         return render(request, "minutes/progress.html", {**ctx, "job": job})
-    names = meeting.transcript.get("speakers", {})
-    counts = {k: 0 for k in names}
-    for seg in meeting.transcript.get("segments", []):
-        counts[seg["speaker"]] = counts.get(seg["speaker"], 0) + 1
     return render(request, "minutes/meeting.html", {
-        **ctx, "lines": selectors.editor_lines(meeting), "speakers": [(k, v, counts.get(k, 0)) for k, v in names.items()],
-        "speakers_json": names, "editable": can_edit and meeting.status == Meeting.Status.REVIEW,
+        **ctx, "lines": selectors.editor_lines(meeting), "speakers": selectors.speaker_shares(meeting),
+        "editable": can_edit and meeting.status == Meeting.Status.REVIEW,
         "corrections": meeting.transcript.get("corrections", []),
         "editing_minutes": meeting.editing_seconds / 60, "audio_minutes": meeting.duration_s / 60})
 

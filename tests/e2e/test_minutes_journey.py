@@ -9,7 +9,7 @@ import re
 import threading
 
 import pytest
-from django.core.management import call_command
+from django_tasks_db.management.commands.db_worker import Worker
 from docx import Document
 
 from civicdx.digilab.models import LedgerEntry
@@ -36,7 +36,10 @@ def test_a_division_turns_a_recording_into_minutes(city, login, live_server, set
     progress = page.get_by_test_id("recognition-progress")
     assert progress.is_visible()
 
-    worker = threading.Thread(target=call_command, args=("db_worker", "--batch", "--no-startup-delay"), daemon=True)
+    # the database queue's worker, as `civicdx db_worker` runs it (in a thread: no signal handlers here)
+    worker = threading.Thread(target=Worker(queue_names=["default"], interval=0.2, batch=True, backend_name="default",
+                                            startup_delay=False, max_tasks=None, worker_id="e2e",
+                                            excluded_queue_names=[]).run, daemon=True)
     worker.start()
     page.wait_for_selector("[data-testid=transcript]", timeout=120_000)  # the bar reached 100 % and the page moved on
     worker.join(timeout=60)

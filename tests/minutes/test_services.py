@@ -194,3 +194,17 @@ def test_voice_enrolment_needs_a_long_enough_sample_and_the_division(lab):
         services.voice_delete(actor=lab.div_editor_c, voice=voice)
     services.voice_delete(actor=lab.editor_a, voice=voice)
     assert not Voice.objects.exists()
+
+
+def test_demo_loads_a_dictionary_and_a_meeting_that_gets_transcribed(lab):
+    from civicdx.core.models import User
+    from civicdx.minutes.demo import demo_load_minutes
+
+    User.objects.create_user(username="ka", password="x", role=User.Role.EDITOR, municipality=lab.municipality,
+                             org_unit=lab.units["div"])
+    result = demo_load_minutes(municipality=lab.municipality)
+    assert result == {"words": 12, "meetings": 1}
+    meeting = Meeting.objects.get()
+    assert meeting.status == Meeting.Status.REVIEW and len(meeting.transcript["speakers"]) == 2
+    assert demo_load_minutes(municipality=lab.municipality)["meetings"] == 1  # reloading replaces it
+    assert Meeting.objects.count() == 1

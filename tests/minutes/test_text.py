@@ -60,6 +60,7 @@ def test_correction_keeps_timestamps_with_the_words():
     ("あの件について、あのー説明します", "あの件について、説明します。"),
     ("だんだん増えています", "だんだん増えています。"),
     ("ただいまから 委員会を 開会します", "ただいまから、委員会を、開会します。"),
+    ("待ち 時間 の 短縮 は どのよう な 取組 です か", "待ち時間の短縮はどのような取組ですか。"),
 ])
 def test_filler_removal(said, clean):
     words = words_of(*said)

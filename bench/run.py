@@ -67,6 +67,11 @@ DIGILAB_DASHBOARD_MAX = 0.5  # s
 DIGILAB_ENTRIES = 1_000_000
 DIGILAB_TIMEOUT = 1800  # s: give up (kill) the worker after this
 DIGILAB_BENCH = Path(__file__).resolve().parent / "digilab_bench.py"
+MINUTES_BENCH = Path(__file__).resolve().parent / "minutes_bench.py"
+MINUTES_RTF_MAX = 0.3          # base model, int8, 2 cores
+MINUTES_OVERHEAD_MAX = 15.0    # % over calling faster-whisper directly on the same audio
+MINUTES_LONG_RSS_MAX = 3 * 1024 ** 3
+MINUTES_TIMEOUT = 3 * 3600
 
 BY_CHOICES_FALLBACK = ("bureau", "department", "division", "section", "category", "step_kind", "medium", "worker",
                        "busy_month", "matrix")
@@ -842,6 +847,34 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
                 out.append(row(label, vals, "(none)", "" if all(x["ok"] for x in ps) else "**failed**"))
         for i, s in enumerate(digis[0]["selectors"]):
             out.append(row(f"`selectors.{s['name']}` alone", [fmt_s(d["selectors"][i]["median"]) for d in digis], "(none)"))
+    mins = [r.get("minutes") for r in runs]
+    if all(mins) and all(m["valid"] for m in mins):
+        out += ["", "### AI議事録 on the synthesised corpus (whisper-base, int8, beam 5, 2 cores; `bench/minutes_bench.py`)", "",
+                f"| | {cols} | target | |", f"|{sep}|"]
+        out.append(row(f"CER, ケバ取り text, numerals normalised, no dictionary ({mins[0]['cer']['without_dictionary']['utterances']} "
+                       "utterances)", [f"{m['cer']['without_dictionary']['cer']:.1%}" for m in mins], "(none)"))
+        out.append(row(f"CER with the 単語登録 list ({mins[0]['vocabulary_entries']} words)",
+                       [f"{m['cer']['with_dictionary']['cer']:.1%}" for m in mins], "(none)"))
+        for voice in mins[0]["cer"]["without_dictionary"]["per_voice"]:
+            out.append(row(f"CER by voice {voice}: without / with the dictionary", [
+                f"{m['cer']['without_dictionary']['per_voice'][voice]['cer']:.1%} / "
+                f"{m['cer']['with_dictionary']['per_voice'][voice]['cer']:.1%}" for m in mins], "(none)"))
+        out.append(row("speaker attribution (time-weighted), count given / free 1–8", [
+            f"{m['diarization']['num_speakers_given']['overall']:.1%} / {m['diarization']['no_count_min1_max8']['overall']:.1%}"
+            for m in mins], "(none)"))
+        out.append(row("**real-time factor with speakers**", [f"**{m['speed']['rtf_ours_diarization']:.3f}**" for m in mins],
+                       f"≤ {MINUTES_RTF_MAX}", all_ok([m["rtf_ok"] for m in mins])))
+        out.append(row("faster-whisper directly / civicdx without speakers (RTF)", [
+            f"{m['speed']['rtf_direct']:.3f} / {m['speed']['rtf_ours_no_diarization']:.3f}" for m in mins], "(none)"))
+        out.append(row("**overhead against faster-whisper directly**", [f"**{m['speed']['overhead_pct_vs_direct']:+.1f} %**"
+                                                                      for m in mins],
+                       f"≤ {MINUTES_OVERHEAD_MAX:.0f} %", all_ok([m["overhead_ok"] for m in mins])))
+        out.append(row("speakers (embeddings + clustering) on top", [f"{m['speed']['diarization_cost_pct_of_ours']:+.1f} %"
+                                                                    for m in mins], "(none)"))
+        if all("long" in m for m in mins):
+            out.append(row(f"**{mins[0]['long']['audio_seconds'] / 3600:.1f}-hour recording: peak RSS** (RTF)", [
+                f"**{fmt_mb(m['long']['peak_rss_kb'] * 1024)}** ({m['long']['rtf']:.3f})" for m in mins], "< 3 GB",
+                all_ok([m["long_ok"] for m in mins])))
     out += ["", MD_END]
     return "\n".join(out)
 
@@ -881,7 +914,47 @@ def one_run(k: int, args, scratch: Path) -> dict:
         result["demo"] = demo_step(run_dir)
     if not args.skip_digilab:
         result["digilab"] = digilab_step(run_dir, args.repeat)
+    if not args.skip_minutes:
+        result["minutes"] = minutes_step(run_dir, args.minutes_hours)
     return result
+
+
+def minutes_step(run_dir: Path, hours: float) -> dict:
+    """AI議事録 on the synthesised corpus (bench/minutes_corpus): CER without and with the 単語登録 list, diarization
+    accuracy, real-time factor against faster-whisper called directly, and the peak memory of a long recording."""
+    heading(f"10. AI議事録: CER, speakers, real-time factor, memory of a {hours:g}-hour recording")
+    out_json = run_dir / "minutes.json"
+    m = run_measured([PY, str(MINUTES_BENCH), "--json-out", str(out_json), "--long-hours", str(hours),
+                      "--scratch", str(fresh_data_dir(run_dir, "minutes"))], dict(os.environ), timeout=MINUTES_TIMEOUT)
+    if m.rc != 0 or not out_json.exists():
+        line("minutes bench", "FAILED", ok=False, note=f"rc {m.rc}, wall {fmt_s(m.wall)}")
+        print("    " + (m.stderr or m.stdout)[-2000:].replace("\n", "\n    "))
+        return {"valid": False, "rc": m.rc}
+    res = json.loads(out_json.read_text(encoding="utf-8"))
+    res["valid"] = True
+    cer = res["cer"]
+    line("CER, no dictionary", f"{cer['without_dictionary']['cer']:.1%}", "(no target)", None,
+         f"{cer['without_dictionary']['utterances']} utterances; 素起こし {cer['without_dictionary']['cer_raw']:.1%}")
+    line("CER, with the 単語登録 list", f"{cer['with_dictionary']['cer']:.1%}", "(no target)", None,
+         f"{res['vocabulary_entries']} words; {len(cer['changed_by_dictionary'])} utterances changed")
+    diar = res["diarization"]
+    line("speakers right, count given", f"{diar['num_speakers_given']['overall']:.1%}", "(no target)", None,
+         "time-weighted over the meetings")
+    line("speakers right, count free (1–8)", f"{diar['no_count_min1_max8']['overall']:.1%}", "(no target)", None,
+         ", ".join(f"{k}: {v['speakers_found']}/{v['speakers_true']}" for k, v in diar["no_count_min1_max8"]["meetings"].items()))
+    sp = res["speed"]
+    res["rtf_ok"] = sp["rtf_ours_diarization"] <= MINUTES_RTF_MAX
+    res["overhead_ok"] = sp["overhead_pct_vs_direct"] <= MINUTES_OVERHEAD_MAX
+    line("RTF with speakers (base, int8)", f"{sp['rtf_ours_diarization']:.3f}", f"≤ {MINUTES_RTF_MAX}", res["rtf_ok"],
+         f"direct faster-whisper {sp['rtf_direct']:.3f}, ours without speakers {sp['rtf_ours_no_diarization']:.3f}")
+    line("overhead vs faster-whisper", f"{sp['overhead_pct_vs_direct']:+.1f} %", f"≤ {MINUTES_OVERHEAD_MAX:.0f} %",
+         res["overhead_ok"], f"speakers add {sp['diarization_cost_pct_of_ours']:+.1f} %")
+    if "long" in res:
+        lg = res["long"]
+        res["long_ok"] = lg["peak_rss_kb"] * 1024 < MINUTES_LONG_RSS_MAX
+        line(f"{lg['audio_seconds'] / 3600:.1f} h recording: peak RSS", fmt_mb(lg["peak_rss_kb"] * 1024), "< 3 GB",
+             res["long_ok"], f"RTF {lg['rtf']:.3f}, {lg['speakers_found']} speakers, {lg['segments']:,} lines")
+    return res
 
 
 def missed(runs: list[dict]) -> list[str]:
@@ -943,6 +1016,12 @@ def missed(runs: list[dict]) -> list[str]:
             out.append(f"run {k}: digilab bench failed (rc {d['rc']}{', killed' if d['timed_out'] else ''}, "
                        f"{(d.get('insert') or {}).get('entries', 0):,} of {DIGILAB_ENTRIES:,} entries"
                        f"{', DEBUG on' if d.get('debug') else ''})")
+        mn = r.get("minutes")
+        if mn and not mn["valid"]:
+            out.append(f"run {k}: minutes bench failed (rc {mn['rc']})")
+        elif mn:
+            out += [f"run {k}: minutes {what}" for what, ok in (("RTF", mn.get("rtf_ok")), ("overhead", mn.get("overhead_ok")),
+                                                                 ("long-recording memory", mn.get("long_ok", True))) if not ok]
         for p in (d or {}).get("pages", []):
             if not p["ok"]:
                 out.append(f"run {k}: digilab {p['name']} {fmt_s(p['median'])} (HTTP {p['status']}"
@@ -961,6 +1040,9 @@ def main() -> None:
     parser.add_argument("--skip-report", action="store_true", help="skip the BPR report files in step 4")
     parser.add_argument("--skip-digilab", action="store_true",
                         help="skip step 9 (デジラボ: 1,000,000 ledger entries, KPI dashboard)")
+    parser.add_argument("--skip-minutes", action="store_true", help="skip step 10 (AI議事録: CER, speakers, RTF, memory)")
+    parser.add_argument("--minutes-hours", type=float, default=3.0,
+                        help="length of the long recording of step 10 in hours (default 3; 0 skips it)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases under var/bench-run/")
     parser.add_argument("--write-md", action="store_true", help="rewrite the numbers section of BENCHMARKS.md")
     parser.add_argument("--worker", choices=["views"], help=argparse.SUPPRESS)

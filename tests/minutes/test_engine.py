@@ -132,3 +132,13 @@ def test_chunks_cut_at_the_quietest_moment():
     assert bounds[0][0] == 0 and bounds[-1][1] == len(pcm)
     assert 16000 * 45 <= bounds[0][1] <= 16000 * 45 + 8000
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+
+
+def test_labeller_votes_by_overlap_and_falls_back_to_the_nearest_window():
+    windows = [(0.0, 1.6), (0.8, 2.4), (1.6, 3.2), (10.0, 11.6)]
+    lab = speakers.Labeller(windows, np.array([0, 0, 1, 1]))
+    assert lab.at(0.2, 0.6) == 0
+    assert lab.at(2.5, 3.0) == 1
+    assert lab.at(1.7, 2.3) == 0  # two windows of label 0 outweigh one of label 1
+    assert lab.at(6.0, 6.5) == 1 and lab.at(4.0, 4.2) == 1  # in a gap: the nearest window
+    assert speakers.Labeller([], np.array([])).at(1.0, 2.0) == 0

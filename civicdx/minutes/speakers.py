@@ -139,6 +139,14 @@ class VoiceEncoder:
         self.linear_w, self.linear_b = state["linear.weight"].T.copy(), state["linear.bias"]
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
+        # The recurrence is hundreds of small matrix products: one BLAS thread is fastest, and with more threads
+        # a busy machine (the recogniser, other workers) makes OpenBLAS spin-wait 15× slower.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._forward(mels)
+
+    def _forward(self, mels: np.ndarray) -> np.ndarray:
         x = mels.astype(np.float32)
         batch, steps, _ = x.shape
         for w_ih, w_hh, bias in self.layers:

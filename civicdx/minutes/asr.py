@@ -83,6 +83,15 @@ def _device() -> tuple[str, str]:
     return "cpu", "int8"
 
 
+MAX_CHARS_PER_SECOND = 15.0  # fast Japanese speech is ~8; more in under a second is text the model made up
+
+
+def implausible(text: str, seconds: float) -> bool:
+    """A line too long to have been said in its time (hint words the model repeats into a silence)."""
+    chars = len("".join(text.split()))
+    return seconds < 1.0 and chars > 2 and chars / max(seconds, 0.05) > MAX_CHARS_PER_SECOND
+
+
 class Recognizer:
     """One loaded model; ``transcribe`` runs on a float32 16 kHz array and yields segments with words."""
 
@@ -101,9 +110,12 @@ class Recognizer:
 
     def transcribe(self, audio: np.ndarray, *, offset: float = 0.0, hotwords: str | None = None,
                    language: str = "ja", is_cancelled: Callable[[], bool] | None = None) -> Iterator[Segment]:
+        # Without timestamp tokens each 30-s window is decoded once: with timestamps, Whisper decodes the short
+        # tail after its last timestamp again, and with a hint list it fills that silence with repeated hint words
+        # (and retries it at every temperature, 10× slower). Word times come from the alignment either way.
         segments, _info = self.model.transcribe(
-            audio, language=language, beam_size=self.beam_size, word_timestamps=True, vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": 500}, hotwords=hotwords or None,
+            audio, language=language, beam_size=self.beam_size, word_timestamps=True, without_timestamps=True,
+            vad_filter=True, vad_parameters={"min_silence_duration_ms": 500}, hotwords=hotwords or None,
             condition_on_previous_text=False,
         )
         for seg in segments:
@@ -112,6 +124,6 @@ class Recognizer:
             words = [Word(w.word, round(offset + w.start, 3), round(offset + w.end, 3), round(float(w.probability), 4))
                      for w in (seg.words or []) if w.word.strip()]
             text = seg.text.strip()
-            if not text:
+            if not text or implausible(text, seg.end - seg.start):
                 continue
             yield Segment(round(offset + seg.start, 3), round(offset + seg.end, 3), text, words)

@@ -68,7 +68,7 @@ class Rules:
 
 DEFAULT_RULES = Rules.parse(DEFAULT_FILLERS)
 _REPEAT = re.compile(r"(.{2,12}?)([、,\s]?)\1")
-_HIRAGANA = re.compile(r"^[ぁ-ゖー]+$")
+_KANA = re.compile(r"^[ぁ-ゖァ-ヺー]+$")
 
 
 def filler_spans(text: str, rules: Rules = DEFAULT_RULES) -> list[tuple[int, int, str]]:
@@ -85,12 +85,12 @@ def filler_spans(text: str, rules: Rules = DEFAULT_RULES) -> list[tuple[int, int
 
 
 def repeat_spans(text: str) -> list[tuple[int, int, str]]:
-    """Spans deleting the first of two identical neighbours (予算、予算の → 予算の). Hiragana doublings
-    without a pause (だんだん, ますます) are words and stay."""
+    """Spans deleting the first of two identical neighbours (予算、予算の → 予算の). Kana doublings without a
+    pause (だんだん, ワクワク) are words, and digits repeat in numbers (2020年度): they stay."""
     spans = []
     for m in _REPEAT.finditer(text):
         chunk, sep = m.group(1), m.group(2)
-        if not chunk.strip() or (not sep and len(chunk) < 3 and _HIRAGANA.match(chunk)):
+        if not chunk.strip() or any(c.isdigit() for c in chunk) or (not sep and len(chunk) < 3 and _KANA.match(chunk)):
             continue
         spans.append((m.start(), m.start() + len(chunk) + len(sep), ""))
     return spans

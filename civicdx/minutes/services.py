@@ -90,10 +90,14 @@ def vocabulary_save(*, actor: User, municipality: Municipality, division: OrgUni
 
 
 def vocabulary_for(municipality_id: int, division_id: int | None) -> list[vocab.Entry]:
-    """The city's words, then the 課's (a 課 entry with the same spelling wins)."""
+    """The 課's words first (they go into the recogniser's hint before the city's), then the city's; a 課 entry
+    with the same spelling wins."""
     rows = VocabularyEntry.objects.filter(Q(division__isnull=True) | Q(division_id=division_id),
-                                         municipality_id=municipality_id).order_by(F("division_id").asc(nulls_first=True), "id")
-    return list({r.notation: vocab.Entry(r.notation, r.reading) for r in rows}.values())
+                                         municipality_id=municipality_id).order_by(F("division_id").asc(nulls_last=True), "id")
+    merged: dict[str, vocab.Entry] = {}
+    for r in rows:
+        merged.setdefault(r.notation, vocab.Entry(r.notation, r.reading))
+    return list(merged.values())
 
 
 # ---------------------------------------------------------------------------------------------------------------

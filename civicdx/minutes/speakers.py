@@ -216,14 +216,17 @@ class Clustering:
 
 
 DISTANCE_THRESHOLD = 0.35  # average-linkage cosine distance where clusters stop merging when no count is given
+MIN_SPEAKER_SHARE = 0.08  # a cluster with fewer windows is a boundary or a cough, not a speaker
 MAX_LINKAGE_POINTS = 3000
 
 
 def cluster(embeddings: np.ndarray, *, speakers: int | None = None, min_speakers: int = 1,
             max_speakers: int = 10, threshold: float = DISTANCE_THRESHOLD) -> Clustering:
-    """Agglomerative clustering (average linkage, cosine). With ``speakers`` the tree is cut at that count,
-    otherwise at ``threshold`` and then kept within [min_speakers, max_speakers]. Above 3,000 windows the
-    tree is built on an even sample and every window joins the nearest centroid, so memory stays bounded."""
+    """Agglomerative clustering (average linkage, cosine). With ``speakers`` the tree is cut at that count;
+    otherwise the count is the number of clusters below ``threshold`` holding at least 8 % of the windows, kept
+    within [min_speakers, max_speakers]. Windows then join the nearest centroid, their similarities smoothed over
+    the neighbouring windows (one label per 1.6 s is noisy). Above 3,000 windows the tree is built on an even
+    sample, so memory stays bounded."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     n = len(embeddings)
@@ -234,17 +237,19 @@ def cluster(embeddings: np.ndarray, *, speakers: int | None = None, min_speakers
     sample = embeddings if n <= MAX_LINKAGE_POINTS else embeddings[np.linspace(0, n - 1, MAX_LINKAGE_POINTS).astype(int)]
     tree = linkage(sample, method="average", metric="cosine")
     if speakers:
-        k = min(speakers, len(sample))
-        sample_labels = fcluster(tree, k, criterion="maxclust")
+        k = speakers
     else:
-        sample_labels = fcluster(tree, threshold, criterion="distance")
-        k = len(set(sample_labels))
-        bounded = min(max(k, min_speakers), max_speakers, len(sample))
-        if bounded != k:
-            sample_labels = fcluster(tree, bounded, criterion="maxclust")
+        sizes = np.bincount(fcluster(tree, threshold, criterion="distance"))
+        k = int((sizes >= max(2, MIN_SPEAKER_SHARE * len(sample))).sum())
+        k = min(max(k, min_speakers), max_speakers)
+    sample_labels = fcluster(tree, min(k, len(sample)), criterion="maxclust")
     centroids = np.stack([sample[sample_labels == lab].mean(axis=0) for lab in sorted(set(sample_labels))])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    labels = np.argmax(embeddings @ centroids.T, axis=1)
+    sims = embeddings @ centroids.T
+    if n >= 3:
+        padded = np.vstack([sims[:1], sims, sims[-1:]])
+        sims = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+    labels = np.argmax(sims, axis=1)
     order = list(dict.fromkeys(labels.tolist()))  # renumber by first appearance: 話者1 speaks first
     remap = {old: new for new, old in enumerate(order)}
     return Clustering(np.array([remap[x] for x in labels]), centroids[order])

@@ -22,6 +22,8 @@ from civicdx.minutes import audio, fillers, speakers, vocab
 from civicdx.minutes.asr import Recognizer, Segment, Word
 
 LOW_CONFIDENCE = 0.5
+SENTENCE_FINAL = "すたかいんうねよだ"  # last kana of ます・です・でした・ですか・ください・ません・でしょう・ね・よ・だ
+MAX_LINE_S = 12.0  # a longer run of one speaker is cut after a sentence end
 Progress = Callable[[str, int, int], None]
 
 
@@ -65,13 +67,17 @@ def clean_words(words: list[dict], rules: fillers.Rules) -> str:
     for w in words:
         w["text"] = w["raw"]
     rewrite(words, "text", _non_overlapping(fillers.filler_spans("".join(w["raw"] for w in words), rules)))
-    rewrite(words, "text", _non_overlapping(fillers.repeat_spans("".join(w["text"] for w in words))))
+    for _ in range(4):  # a phrase said three or four times collapses pair by pair
+        spans = _non_overlapping(fillers.repeat_spans("".join(w["text"] for w in words)))
+        if not spans:
+            break
+        rewrite(words, "text", spans)
     rewrite(words, "text", fillers.pause_spans("".join(w["text"] for w in words)))
     text = fillers.tidy("".join(w["text"] for w in words))
-    if text and text[-1] not in "。？！?!.":
+    if text and text[-1] in SENTENCE_FINAL:  # a line cut mid-sentence (…についてご) gets no 。
         last = next(w for w in reversed(words) if w["text"].strip())
         last["text"] = last["text"].rstrip("、， ") + "。"
-        text = fillers.tidy(text) + "。"
+        text += "。"
     return text
 
 
@@ -87,6 +93,19 @@ def _word_dicts(seg: Segment) -> list[dict]:
     if out:
         out[0]["raw"] = out[0]["raw"].lstrip()
     return out
+
+
+def _split_sentences(words: list[dict]) -> list[list[dict]]:
+    """Cut a long run after words that end a sentence, so that editor lines stay short enough to replay."""
+    parts, current = [], []
+    for w in words:
+        current.append(w)
+        if current[-1]["end"] - current[0]["start"] >= MAX_LINE_S and w["raw"].rstrip()[-1:] in "。？！?!":
+            parts.append(current)
+            current = []
+    if current:
+        parts.append(current)
+    return parts
 
 
 def _split_by_speaker(words: list[dict], labels: list[int], min_words: int = 3) -> list[tuple[int, list[dict]]]:
@@ -176,15 +195,20 @@ def transcribe_file(path: Path | str, *, recognizer: Recognizer, entries: list[v
     segments_out, corrections_out = [], []
     for seg in raw_segments:
         words = _word_dicts(seg)
+        owner = [w for w in words for _ in w["raw"]]  # character → word, before the corrections rewrite it
         found = correct_words(words, entries)
         word_labels = [labeller.at(w["start"], w["end"]) for w in words]
+        segment_of: dict[int, int] = {}
         for lab, run in _split_by_speaker(words, word_labels):
-            out = build_segment(len(segments_out) + 1, run, f"S{lab + 1}", rules)
-            if not out["raw_text"]:
-                continue
-            segments_out.append(out)
+            for part in _split_sentences(run):
+                out = build_segment(len(segments_out) + 1, part, f"S{lab + 1}", rules)
+                if not out["raw_text"]:
+                    continue
+                segments_out.append(out)
+                segment_of.update({id(w): out["id"] for w in part})
         for c in found:
-            corrections_out.append({"segment": len(segments_out), "time": seg.start, "before": c.before,
+            word = owner[c.start]
+            corrections_out.append({"segment": segment_of.get(id(word)), "time": word["start"], "before": c.before,
                                     "after": c.after, "reading": c.reading})
     used = {s["speaker"] for s in segments_out}
     if not names:

@@ -75,9 +75,20 @@ def parse(text: str) -> list[Entry]:
     return list(entries.values())
 
 
-def hotwords(entries: list[Entry], limit: int = 60) -> str:
-    """The notations as a hint phrase for the recogniser (Whisper keeps only about 200 prompt tokens)."""
-    return " ".join(dict.fromkeys(e.notation for e in entries[:limit]))
+HOTWORD_CHARS = 90
+
+
+def hotwords(entries: list[Entry], budget: int = HOTWORD_CHARS) -> str:
+    """The first notations, joined like Japanese text (「歳出、歳入、…」), within ``budget`` characters (about
+    110 Whisper tokens). A longer hint takes over the model's context: it then writes space-separated words without
+    punctuation and invents hint words; every entry still takes part in the correction pass."""
+    chosen, used = [], 0
+    for notation in dict.fromkeys(e.notation for e in entries):
+        if used + len(notation) + 1 > budget:
+            break
+        chosen.append(notation)
+        used += len(notation) + 1
+    return "、".join(chosen)
 
 
 @lru_cache(maxsize=1)

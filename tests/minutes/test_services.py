@@ -125,7 +125,8 @@ def test_dictionaries_by_scope_with_line_errors(lab):
         services.vocabulary_save(actor=lab.editor_a, municipality=lab.municipality, division=div, text="給与係\n俸給 ほうきゅう\nX y")
     assert err.value.details[0].startswith("1行目") and err.value.details[1].startswith("3行目")
     entries = services.vocabulary_for(lab.municipality.pk, div.pk)
-    assert [(e.notation, e.reading) for e in entries] == [("歳出", "サイシュツ"), ("人事課", "ジンジカ"), ("給与係", "キュウヨカカリ")]
+    # the 課's words first (they lead the recogniser's hint); its 人事課 entry wins over the city's
+    assert [(e.notation, e.reading) for e in entries] == [("人事課", "ジンジカ"), ("給与係", "キュウヨカカリ"), ("歳出", "サイシュツ")]
     assert [e.notation for e in services.vocabulary_for(lab.municipality.pk, lab.units["div_c"].pk)] == ["歳出", "人事課"]
 
 

@@ -16,7 +16,7 @@ def test_vocabulary_parse_accepts_space_tab_comments_and_kana_kinds():
     entries = vocab.parse("# 財政局の語\n歳出 さいしゅつ\n財政課\tザイセイカ\n\n北九州市　きたきゅうしゅうし\n歳出 さいしゅつ\n")
     assert [(e.notation, e.reading) for e in entries] == [
         ("歳出", "サイシュツ"), ("財政課", "ザイセイカ"), ("北九州市", "キタキュウシュウシ")]
-    assert vocab.hotwords(entries) == "歳出 財政課 北九州市"
+    assert vocab.hotwords(entries) == "歳出、財政課、北九州市"
 
 
 def test_vocabulary_parse_reports_every_bad_line_with_its_number():
@@ -54,7 +54,10 @@ def test_correction_keeps_timestamps_with_the_words():
 
 @pytest.mark.parametrize(("said", "clean"), [
     ("えー、あのー、それでは会議を始めます。", "それでは会議を始めます。"),
-    ("えーっと、この、資料の3ページ", "資料の3ページ。"),
+    ("えーっと、この、資料の3ページです", "資料の3ページです。"),
+    ("2020年度のワクワクする事業", "2020年度のワクワクする事業"),
+    ("総務委員会、総務委員会、総務委員会、総務委員会", "総務委員会"),
+    ("令和6年度一般会計補正予算についてご", "令和6年度一般会計補正予算についてご"),
     ("予算はまあ、その、増えます", "予算は増えます。"),
     ("その件は予算、予算の話です。", "その件は予算の話です。"),
     ("あの件について、あのー説明します", "あの件について、説明します。"),
@@ -72,7 +75,7 @@ def test_filler_removal_is_per_token_and_keeps_times():
     words = words_of("えー", "、", "予算", "について")
     clean_words(words, fillers.DEFAULT_RULES)
     assert [(w["raw"], w["text"], w["start"]) for w in words] == [
-        ("えー", "", 0.0), ("、", "", 0.5), ("予算", "予算", 1.0), ("について", "について。", 1.5)]
+        ("えー", "", 0.0), ("、", "", 0.5), ("予算", "予算", 1.0), ("について", "について", 1.5)]
 
 
 def test_filler_list_is_configurable():
@@ -80,6 +83,13 @@ def test_filler_list_is_configurable():
     assert rules.anywhere == ("なんて言うか",) and rules.standalone == ("はい",)
     assert clean_words(words_of(*"はい、なんて言うか予算です"), rules) == "予算です。"
     assert clean_words(words_of(*"えー、予算です"), rules) == "えー、予算です。"
+
+
+def test_hint_phrase_is_japanese_text_within_budget():
+    entries = vocab.parse("\n".join(f"用語{i:02d} ようご" for i in range(40)))
+    hint = vocab.hotwords(entries)
+    assert hint.startswith("用語00、用語01、") and len(hint) <= vocab.HOTWORD_CHARS
+    assert hint.count("、") + 1 < 40
 
 
 def test_rewrite_puts_replacements_on_the_first_word_of_a_span():

@@ -100,7 +100,8 @@ def _split_sentences(words: list[dict]) -> list[list[dict]]:
     parts, current = [], []
     for w in words:
         current.append(w)
-        if current[-1]["end"] - current[0]["start"] >= MAX_LINE_S and w["raw"].rstrip()[-1:] in "。？！?!":
+        last = w["raw"].rstrip()[-1:]
+        if last and last in "。？！?!" and current[-1]["end"] - current[0]["start"] >= MAX_LINE_S:
             parts.append(current)
             current = []
     if current:
@@ -210,13 +211,24 @@ def transcribe_file(path: Path | str, *, recognizer: Recognizer, entries: list[v
             word = owner[c.start]
             corrections_out.append({"segment": segment_of.get(id(word)), "time": word["start"], "before": c.before,
                                     "after": c.after, "reading": c.reading})
-    used = {s["speaker"] for s in segments_out}
-    if not names:
-        names = {"S1": "話者1"}
-    names = {k: v for k, v in names.items() if k in used} or {"S1": "話者1"}
+    names = _renumber(segments_out, names)
     elapsed = time.perf_counter() - started
     return {"duration_s": round(duration, 3), "model": recognizer.name, "rtf": round(elapsed / max(duration, 1e-6), 4),
             "speakers": names, "segments": segments_out, "corrections": corrections_out}
+
+
+def _renumber(segments: list[dict], names: dict[str, str]) -> dict[str, str]:
+    """Labels in order of first speech (S1, S2 …) with no gaps left by clusters that kept no line; 話者N
+    follows the new number, enrolled names stay."""
+    order = list(dict.fromkeys(s["speaker"] for s in segments)) or ["S1"]
+    remap = {old: f"S{i}" for i, old in enumerate(order, start=1)}
+    for s in segments:
+        s["speaker"] = remap[s["speaker"]]
+    out = {}
+    for old, new in remap.items():
+        name = names.get(old, "")
+        out[new] = name if name and not name.startswith("話者") else f"話者{new[1:]}"
+    return out
 
 
 def full_text(transcript: dict, *, clean: bool = True) -> str:

@@ -96,3 +96,12 @@ def test_rewrite_puts_replacements_on_the_first_word_of_a_span():
     words = words_of("あい", "うえ", "お")
     rewrite(words, "text", [(1, 4, "X")])
     assert [w["text"] for w in words] == ["あX", "", "お"]
+
+
+def test_speakers_are_renumbered_by_first_speech_without_gaps():
+    from civicdx.minutes.transcript import _renumber
+
+    segments = [{"speaker": "S3"}, {"speaker": "S1"}, {"speaker": "S3"}]
+    names = _renumber(segments, {"S1": "話者1", "S2": "話者2", "S3": "山田 委員長"})
+    assert [s["speaker"] for s in segments] == ["S1", "S2", "S1"]
+    assert names == {"S1": "山田 委員長", "S2": "話者2"}

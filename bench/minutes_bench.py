@@ -205,8 +205,11 @@ def diar_accuracy(result: dict, turns: list[dict]) -> dict:
 # ---------------------------------------------------------------------------------------------- speed
 
 def direct_transcribe(model, path: Path) -> int:
+    """faster-whisper alone, with the decoding options civicdx uses (civicdx.minutes.asr.Recognizer.transcribe),
+    so the difference is civicdx's own work: decoding to PCM, chunking, words, ケバ取り, corrections."""
     segments, _info = model.transcribe(str(path), language="ja", beam_size=BEAM, word_timestamps=True,
-                                       vad_filter=True, condition_on_previous_text=False)
+                                       without_timestamps=True, vad_filter=True,
+                                       vad_parameters={"min_silence_duration_ms": 500}, condition_on_previous_text=False)
     return sum(1 for _ in segments)
 
 

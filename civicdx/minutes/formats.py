@@ -22,12 +22,12 @@ class Meta:
     agenda: list[str] = field(default_factory=list)
 
 
-def _clock(seconds: float, sep: str = ",", hours_always: bool = True) -> str:
+def _clock(seconds: float, sep: str = ",") -> str:
     ms = int(round(max(0.0, seconds) * 1000))
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}" if hours_always or h else f"{m:02d}:{s:02d}{sep}{ms:03d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
 def short_clock(seconds: float) -> str:

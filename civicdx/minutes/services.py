@@ -7,7 +7,6 @@ function acts for a user, checks permission first and writes an audit event.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import tempfile
 import time
@@ -56,7 +55,8 @@ def minutes_settings_save(*, actor: User, municipality: Municipality, fillers_te
         raise ApplicationError("retention_invalid", f"音声の保存日数「{retention_days}」は整数で入力してください。") from None
     if not 1 <= days <= 3650:
         raise ApplicationError("retention_invalid", "音声の保存日数は1日から3650日の間で入力してください。")
-    if not fillers.Rules.parse(fillers_text).anywhere and not fillers.Rules.parse(fillers_text).standalone:
+    rules = fillers.Rules.parse(fillers_text)
+    if not rules.anywhere and not rules.standalone:
         raise ApplicationError("fillers_empty", "ケバ取りの語が1つもありません。除く語を1行に1語で入力してください。")
     conf = minutes_settings(municipality)
     changes = {"retention_days": [conf.retention_days, days]} if conf.retention_days != days else {}
@@ -544,6 +544,3 @@ def audio_purge(*, now: dt.datetime | None = None) -> int:
             count += 1
     return count
 
-
-def model_install(target: str | os.PathLike | None = None) -> Path:
-    return install_base_model(target or settings.CIVICDX_ASR_MODEL_DIR)

@@ -207,12 +207,14 @@ def meeting_action(request, meeting_id: int, action: str):
     return here
 
 
+# format → (content type, writer(transcript, meta, clean))
 EXPORTS = {
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
-    "txt": ("text/plain; charset=utf-8", formats.to_text),
-    "srt": ("application/x-subrip; charset=utf-8", formats.to_srt),
-    "vtt": ("text/vtt; charset=utf-8", formats.to_vtt),
-    "json": ("application/json; charset=utf-8", formats.to_json),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             lambda data, meta, clean: formats.to_docx(data, meta, clean=clean)),
+    "txt": ("text/plain; charset=utf-8", lambda data, meta, clean: formats.to_text(data, meta, clean=clean)),
+    "srt": ("application/x-subrip; charset=utf-8", lambda data, meta, clean: formats.to_srt(data, clean=clean)),
+    "vtt": ("text/vtt; charset=utf-8", lambda data, meta, clean: formats.to_vtt(data, clean=clean)),
+    "json": ("application/json; charset=utf-8", lambda data, meta, clean: formats.to_json(data, meta)),
 }
 
 
@@ -222,15 +224,7 @@ def meeting_export(request, meeting_id: int, fmt: str):
     if fmt not in EXPORTS or not meeting.transcript.get("segments"):
         raise NotFoundError("書き出せる議事録がありません。")
     content_type, writer = EXPORTS[fmt]
-    meta, data, clean = selectors.meta_of(meeting), meeting.transcript, request.GET.get("level") != "raw"
-    if fmt == "docx":
-        body = formats.to_docx(data, meta, clean=clean)
-    elif fmt == "txt":
-        body = writer(data, meta, clean=clean)
-    elif fmt == "json":
-        body = writer(data, meta)
-    else:
-        body = writer(data, clean=clean)
+    body = writer(meeting.transcript, selectors.meta_of(meeting), request.GET.get("level") != "raw")
     services.export_audited(actor=request.user, meeting=meeting, fmt=fmt)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(meeting.title)}.{fmt}"

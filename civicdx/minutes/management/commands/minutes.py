@@ -54,11 +54,11 @@ class Command(BaseCommand):
             except UnicodeDecodeError:
                 raise CommandError(f"単語登録 {options['vocab']} は UTF-8 で保存してください。") from None
             entries = vocab.parse(text)
-        model_dir = options.get("model") or str(settings.CIVICDX_ASR_MODEL_DIR)
-        if not options.get("model"):
-            asr.install_base_model(model_dir)
-        recognizer = asr.Recognizer(model_dir, beam_size=options.get("beam_size") or settings.CIVICDX_ASR_BEAM_SIZE,
-                                    cpu_threads=settings.CIVICDX_ASR_CPU_THREADS)
+        from civicdx.minutes.services import recognizer as load_recognizer
+
+        recognizer = load_recognizer(options.get("model") or str(settings.CIVICDX_ASR_MODEL_DIR),
+                                     options.get("beam_size") or settings.CIVICDX_ASR_BEAM_SIZE,
+                                     settings.CIVICDX_ASR_CPU_THREADS)
         lo, hi = options.get("min_speakers") or 1, options.get("max_speakers") or 10
         if lo > hi:
             raise CommandError(f"--min-speakers（{lo}）が --max-speakers（{hi}）より大きくなっています。")

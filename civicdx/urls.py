@@ -10,6 +10,7 @@ urlpatterns = [
     path("flows/", include("civicdx.flows.urls")),
     path("digilab/", include("civicdx.digilab.urls")),
     path("minutes/", include("civicdx.minutes.urls")),
+    path("ocr/", include("civicdx.ocr.urls")),
     path("api/", include("civicdx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

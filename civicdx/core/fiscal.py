@@ -137,3 +137,48 @@ def parse_fiscal_year(raw: str | int) -> int:
         )
     _check_range(year, original)
     return year
+
+
+# First day of each era, for calendar dates (the fiscal-year rules above do not apply to days).
+ERA_FIRST_DAY = {
+    "令和": dt.date(2019, 5, 1),
+    "平成": dt.date(1989, 1, 8),
+    "昭和": dt.date(1926, 12, 25),
+    "大正": dt.date(1912, 7, 30),
+    "明治": dt.date(1868, 1, 25),
+}
+_DATE_NUMBER = r"(元|[0-9]{1,4}|[〇零一二三四五六七八九十]{1,3})"
+_ERA_DATE_RE = re.compile(rf"^(令和|平成|昭和|大正|明治|[RHSTM])\.?{_DATE_NUMBER}[年./-]{_DATE_NUMBER}[月./-]{_DATE_NUMBER}日?$")
+_WESTERN_DATE_RE = re.compile(r"^([0-9]{4})[年./-]([0-9]{1,2})[月./-]([0-9]{1,2})日?$")
+
+
+def parse_japanese_date(raw: str) -> dt.date:
+    """Parse 令和5年4月1日, 令和元年5月1日, R5.4.1, 平成三十一年四月三十日, 2023年4月1日, 2023/4/1 and 2023-04-01.
+
+    Raises ApplicationError (Japanese message) for text that is not a date, for days that do not exist
+    (令和5年2月30日) and for era years outside the era (平成32年, 令和1年4月30日 is before 令和 began).
+    """
+    original = str(raw)
+    text = unicodedata.normalize("NFKC", original).strip().upper().replace(" ", "")
+    western = _WESTERN_DATE_RE.match(text)
+    match = western or _ERA_DATE_RE.match(text)
+    if not match:
+        raise ApplicationError("date_invalid", f"日付「{original}」を読み取れません（例: 令和5年4月1日、2023-04-01）。")
+    parts = [int(p) if p.isdigit() else kanji_to_int(p) for p in match.groups()[0 if western else 1:]]
+    if any(p is None for p in parts):
+        raise ApplicationError("date_invalid", f"日付「{original}」の数字を読み取れません。")
+    year, month, day = parts
+    era = None if western else _ERA_BY_KEY[match.group(1)]
+    if era is not None:
+        if year < 1:
+            raise ApplicationError("date_invalid", f"日付「{original}」の年が正しくありません（元年または1以上）。")
+        year = ERA_FIRST_DAY[era].year + year - 1
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        raise ApplicationError("date_not_exist", f"日付「{original}」は存在しません。") from None
+    if era is not None:
+        later = [first for first in ERA_FIRST_DAY.values() if first > ERA_FIRST_DAY[era]]
+        if value < ERA_FIRST_DAY[era] or (later and value >= min(later)):
+            raise ApplicationError("date_not_in_era", f"日付「{original}」は{era}の期間に含まれません。")
+    return value

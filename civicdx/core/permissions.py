@@ -95,3 +95,22 @@ def check_dx(user: User) -> None:
 def check_admin(user: User) -> None:
     if not is_admin(user):
         raise PermissionDeniedError("この操作はシステム管理者だけが行えます。")
+
+
+def _same_city(user: User, municipality_id: int) -> bool:
+    return (is_admin(user) and user.municipality_id is None) or user.municipality_id == municipality_id
+
+
+def can_view_division(user: User, division: OrgUnit) -> bool:
+    """A 課's own people (課 and its 係, any role) and the centre (DX推進担当, 管理者): who sees work a 課 brought
+    to the centre (minutes, OCR batches)."""
+    if not (user and user.is_authenticated) or not _same_city(user, division.municipality_id):
+        return False
+    if is_dx_office(user):
+        return True
+    scope = scope_path(user)
+    return scope is not None and (path_in_scope(division.path, scope) or path_in_scope(scope, division.path))
+
+
+def can_edit_division(user: User, division: OrgUnit) -> bool:
+    return can_view_division(user, division) and (is_dx_office(user) or user.role == User.Role.EDITOR)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db.models import Q
 
 from civicdx.core.errors import NotFoundError, PermissionDeniedError
-from civicdx.core.models import AuditEvent, Job, User
-from civicdx.core.permissions import is_admin, sees_everything
+from civicdx.core.models import AuditEvent, Job, Municipality, OrgUnit, User
+from civicdx.core.permissions import can_edit_division, can_view_division, is_admin, scope_path, sees_everything
 from civicdx.core.services import job_progress_key
 
 
@@ -35,3 +36,29 @@ def audit_events(*, user: User, limit: int = 200):
             raise PermissionDeniedError("監査ログを見る権限がありません。")
         qs = qs.filter(municipality_id=user.municipality_id)
     return qs[:limit]
+
+
+def division_scope_q(user: User, field: str = "division") -> Q:
+    """Rows filed by a 課 that a (non-centre) user sees: the user's own 課 (a 係 member sees its 課's rows) or the
+    課 under the user's unit."""
+    scope = scope_path(user) or ""
+    parts = scope.split("/")
+    ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    return (Q(**{f"{field}__path": scope}) | Q(**{f"{field}__path__startswith": scope + "/"})
+            | Q(**{f"{field}__path__in": ancestors}))
+
+
+def divisions_for(*, user: User, municipality: Municipality, editable: bool = True) -> list[OrgUnit]:
+    """The 課 of the newest organisation tree that the user may file for (or see)."""
+    latest = OrgUnit.objects.filter(municipality=municipality).order_by("-valid_from").values_list("valid_from", flat=True).first()
+    units = OrgUnit.objects.filter(municipality=municipality, valid_from=latest, kind=OrgUnit.Kind.DIVISION).order_by("sort_order")
+    check = can_edit_division if editable else can_view_division
+    return [u for u in units if check(user, u)]
+
+
+def unit_get(*, municipality_id: int, unit_id) -> OrgUnit:
+    """A unit of the city chosen in a form (permission is checked by the service that uses it)."""
+    unit = OrgUnit.objects.filter(municipality_id=municipality_id, pk=unit_id).first() if str(unit_id).isdigit() else None
+    if unit is None:
+        raise NotFoundError("選んだ課が見つかりません。")
+    return unit

@@ -48,7 +48,7 @@ def list_meetings(request, status: str = ""):
 
 @router.post("/minutes/meetings", summary="録音をアップロードして文字起こしを依頼する（multipart/form-data）", response={201: dict})
 def create_meeting(request, payload: Form[MeetingIn], audio: File[UploadedFile]):
-    unit = selectors.unit_get(municipality_id=request.user.municipality_id, unit_id=payload.division_id) if payload.division_id else None
+    unit = core_selectors.unit_get(municipality_id=request.user.municipality_id, unit_id=payload.division_id) if payload.division_id else None
     meeting = services.meeting_create(actor=request.user, data=payload.dict(), upload=audio, org_unit=unit)
     return 201, _meeting_json(meeting)
 

@@ -4,25 +4,7 @@ from __future__ import annotations
 
 from civicdx.core.errors import NotFoundError, PermissionDeniedError
 from civicdx.core.models import OrgUnit, User
-from civicdx.core.permissions import is_admin, is_dx_office, path_in_scope, scope_path
-
-
-def _same_city(user: User, municipality_id: int) -> bool:
-    return (is_admin(user) and user.municipality_id is None) or user.municipality_id == municipality_id
-
-
-def can_view_division(user: User, division: OrgUnit) -> bool:
-    """A 課's own people (課 and its 係, any role) and the centre."""
-    if not (user and user.is_authenticated) or not _same_city(user, division.municipality_id):
-        return False
-    if is_dx_office(user):
-        return True
-    scope = scope_path(user)
-    return scope is not None and (path_in_scope(division.path, scope) or path_in_scope(scope, division.path))
-
-
-def can_edit_division(user: User, division: OrgUnit) -> bool:
-    return can_view_division(user, division) and (is_dx_office(user) or user.role == User.Role.EDITOR)
+from civicdx.core.permissions import can_edit_division, can_view_division, is_dx_office
 
 
 def check_view(user: User, meeting) -> None:

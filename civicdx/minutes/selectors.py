@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from civicdx.core.errors import NotFoundError
 from civicdx.core.models import Municipality, OrgUnit, User
-from civicdx.core.permissions import is_dx_office, scope_path
+from civicdx.core.permissions import is_dx_office
+from civicdx.core.selectors import division_scope_q
 from civicdx.minutes import formats
 from civicdx.minutes.models import Meeting, VocabularyEntry, Voice
-from civicdx.minutes.permissions import can_edit_division, can_view_division, check_view
+from civicdx.minutes.permissions import can_view_division, check_view
 from civicdx.minutes.transcript import LOW_CONFIDENCE
 
 
 def meetings_for(*, user: User, municipality: Municipality, status: str = ""):
     qs = Meeting.objects.filter(municipality=municipality).select_related("division", "created_by", "job")
     if not is_dx_office(user):
-        scope = scope_path(user) or ""
-        # the user's 課 (a 係 member sees its 課's meetings) or the 課 under the user's unit
-        qs = qs.filter(Q(division__path=scope) | Q(division__path__startswith=scope + "/") |
-                       Q(division__path__in=_ancestors(scope)))
+        qs = qs.filter(division_scope_q(user))
     if status:
         qs = qs.filter(status=status)
     return qs
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def meeting_get(*, user: User, meeting_id: int) -> Meeting:
@@ -36,22 +27,6 @@ def meeting_get(*, user: User, meeting_id: int) -> Meeting:
         raise NotFoundError("議事録が見つかりません。")
     check_view(user, meeting)
     return meeting
-
-
-def divisions_for(*, user: User, municipality: Municipality, editable: bool = True) -> list[OrgUnit]:
-    """The 課 of the newest organisation tree that the user may file for (or see)."""
-    latest = OrgUnit.objects.filter(municipality=municipality).order_by("-valid_from").values_list("valid_from", flat=True).first()
-    units = OrgUnit.objects.filter(municipality=municipality, valid_from=latest, kind=OrgUnit.Kind.DIVISION).order_by("sort_order")
-    check = can_edit_division if editable else can_view_division
-    return [u for u in units if check(user, u)]
-
-
-def unit_get(*, municipality_id: int, unit_id) -> OrgUnit:
-    """A unit of the city chosen in a form (permission is checked by the service that uses it)."""
-    unit = OrgUnit.objects.filter(municipality_id=municipality_id, pk=unit_id).first() if str(unit_id).isdigit() else None
-    if unit is None:
-        raise NotFoundError("選んだ課が見つかりません。")
-    return unit
 
 
 def voice_get(*, user: User, voice_id) -> Voice:

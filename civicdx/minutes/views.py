@@ -20,7 +20,7 @@ from civicdx.core.permissions import is_dx_office
 from civicdx.minutes import formats, selectors, services
 from civicdx.minutes.models import Meeting
 from civicdx.minutes.permissions import can_edit_division
-from civicdx.survey.views import _quote, handles_errors
+from civicdx.survey.views import _quote, handles_errors, json_errors
 
 
 def _city(request):
@@ -33,34 +33,23 @@ def _ctx(request, tab: str, **extra):
     return {"nav_section": "minutes", "tab": tab, "is_centre": is_dx_office(request.user), **extra}
 
 
-def _json_errors(view):
-    """JSON endpoints answer errors as {code, message, details} with the error's status."""
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            return JsonResponse(exc.as_dict(), status=exc.status)
-    wrapper.__name__ = view.__name__
-    return wrapper
-
-
 @handles_errors
 def meeting_list(request):
     municipality = _city(request)
     status = request.GET.get("status", "")
     meetings = selectors.meetings_for(user=request.user, municipality=municipality, status=status)
-    divisions = selectors.divisions_for(user=request.user, municipality=municipality)
+    divisions = core_selectors.divisions_for(user=request.user, municipality=municipality)
     return render(request, "minutes/list.html", _ctx(
         request, "list", meetings=meetings[:300], statuses=Meeting.Status.choices, status=status, divisions=divisions,
         own_division=request.user.org_unit_id, max_upload=settings.CIVICDX_MINUTES_MAX_UPLOAD_BYTES))
 
 
-@_json_errors
+@json_errors
 @require_POST
 def meeting_new(request):
     """Upload (the page sends it with XMLHttpRequest to show an upload progress bar); answers the meeting's URL."""
     municipality = _city(request)
-    unit = selectors.unit_get(municipality_id=municipality.pk, unit_id=request.POST["division"]) if request.POST.get("division") else None
+    unit = core_selectors.unit_get(municipality_id=municipality.pk, unit_id=request.POST["division"]) if request.POST.get("division") else None
     meeting = services.meeting_create(actor=request.user, data=request.POST, upload=request.FILES.get("audio"), org_unit=unit)
     return JsonResponse({"id": meeting.pk, "url": reverse("minutes:meeting", args=[meeting.pk])}, status=201)
 
@@ -80,7 +69,7 @@ def meeting_page(request, meeting_id: int):
         "editing_minutes": meeting.editing_seconds / 60, "audio_minutes": meeting.duration_s / 60})
 
 
-@_json_errors
+@json_errors
 def meeting_status(request, meeting_id: int):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
     data = core_selectors.job_status(job_id=meeting.job_id) if meeting.job_id else {"status": "SUCCESSFUL", "progress": 0, "total": 0}
@@ -144,7 +133,7 @@ def _body(request) -> dict:
     return request.POST
 
 
-@_json_errors
+@json_errors
 @require_POST
 def segment_save(request, meeting_id: int, seg_id: int):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
@@ -157,7 +146,7 @@ def segment_save(request, meeting_id: int, seg_id: int):
     return JsonResponse({"segment": {k: seg[k] for k in ("id", "text", "speaker")}, "speakers": meeting.transcript["speakers"]})
 
 
-@_json_errors
+@json_errors
 @require_POST
 def editing_time(request, meeting_id: int):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
@@ -244,7 +233,7 @@ def _division_choice(request, municipality, divisions):
 @handles_errors
 def vocabulary(request):
     municipality = _city(request)
-    divisions = selectors.divisions_for(user=request.user, municipality=municipality, editable=False)
+    divisions = core_selectors.divisions_for(user=request.user, municipality=municipality, editable=False)
     default = "" if is_dx_office(request.user) or not divisions else str(divisions[0].pk)
     if "division" not in request.GET and request.method == "GET" and default:
         return redirect(f"{reverse('minutes:vocabulary')}?division={default}")
@@ -272,7 +261,7 @@ def vocabulary(request):
 @handles_errors
 def voices(request):
     municipality = _city(request)
-    divisions = selectors.divisions_for(user=request.user, municipality=municipality)
+    divisions = core_selectors.divisions_for(user=request.user, municipality=municipality)
     if request.method == "POST":
         try:
             if request.POST.get("delete"):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "civicdx.flows",
     "civicdx.digilab",
     "civicdx.minutes",
+    "civicdx.ocr",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,10 @@ CIVICDX_ASR_MODEL_DIR = Path(os.environ.get("CIVICDX_ASR_MODEL_DIR", DATA_DIR / 
 CIVICDX_ASR_BEAM_SIZE = int(os.environ.get("CIVICDX_ASR_BEAM_SIZE", "5"))
 CIVICDX_ASR_CPU_THREADS = int(os.environ.get("CIVICDX_ASR_CPU_THREADS", "0"))
 CIVICDX_MINUTES_MAX_UPLOAD_BYTES = int(os.environ.get("CIVICDX_MINUTES_MAX_UPLOAD_BYTES", str(2 * 1024 ** 3)))
+# AI-OCR: the largest scan upload (all files of one batch) and the folder where finished batches' CSVs are left
+# for bots (one sub-folder per 課).
+CIVICDX_OCR_MAX_UPLOAD_BYTES = int(os.environ.get("CIVICDX_OCR_MAX_UPLOAD_BYTES", str(500 * 1024 ** 2)))
+CIVICDX_OCR_OUTBOX = Path(os.environ.get("CIVICDX_OCR_OUTBOX", DATA_DIR / "ocr-outbox"))
 
 # Login throttling: failures per username+address within the window.
 CIVICDX_LOGIN_MAX_FAILURES = 5

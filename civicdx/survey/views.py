@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -43,6 +43,18 @@ def handles_errors(view):
         except ApplicationError as exc:
             page = render(request, "survey/forbidden.html", {"message": exc.message}, status=exc.status)
             return HttpResponseForbidden(page.content) if exc.status == 403 else page
+    return wrapper
+
+
+def json_errors(view):
+    """JSON endpoints answer errors as {code, message, details} with the error's status."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return JsonResponse(exc.as_dict(), status=exc.status)
     return wrapper
 
 

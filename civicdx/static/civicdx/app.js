@@ -11,6 +11,10 @@
  *     The .progress__bar width and .progress__label text inside the element
  *     follow it; on status "SUCCESSFUL" or "FAILED" polling stops and, if
  *     result_url is given, the browser goes there.
+ * (c) Uploads: a <form data-upload data-max="BYTES"> is sent with
+ *     XMLHttpRequest so that a progress bar (.upload-progress) and a cancel
+ *     button (.upload-cancel) work; the server answers 201 {url} and the
+ *     browser goes there, or {message, details} shown in .upload-error.
  */
 (function () {
   "use strict";
@@ -210,12 +214,112 @@
   }
 
   /* ---------------------------------------------------------------- */
+  /* (c) Uploads with a progress bar                                  */
+  /* ---------------------------------------------------------------- */
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function megabytes(n) { return (n / 1048576).toFixed(1) + " MB"; }
+
+  function initUpload(form) {
+    if (form.getAttribute("data-upload-ready")) return;
+    form.setAttribute("data-upload-ready", "1");
+    var bar = form.querySelector(".upload-progress");
+    var fill = bar.querySelector(".progress__bar");
+    var label = bar.querySelector(".progress__label");
+    var errorBox = form.querySelector(".upload-error");
+    var cancel = form.querySelector(".upload-cancel");
+    var submit = form.querySelector("button[type=submit]");
+    var xhr = null;
+
+    function showError(message, details) {
+      errorBox.hidden = false;
+      errorBox.textContent = message;
+      (details || []).forEach(function (d) {
+        var p = document.createElement("p");
+        p.textContent = d;
+        errorBox.appendChild(p);
+      });
+    }
+
+    function reset() {
+      submit.disabled = false;
+      cancel.hidden = true;
+      bar.hidden = true;
+      xhr = null;
+    }
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      errorBox.hidden = true;
+      var total = 0;
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
+        Array.prototype.forEach.call(input.files, function (f) { total += f.size; });
+      });
+      var max = parseInt(form.getAttribute("data-max"), 10);
+      if (max && total > max) {
+        showError("ファイルが大きすぎます（" + megabytes(total) + "）。" + megabytes(max) + " までにしてください。");
+        return;
+      }
+      xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      bar.hidden = false;
+      submit.disabled = true;
+      cancel.hidden = false;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var pct = (e.loaded / e.total) * 100;
+        fill.style.width = pct.toFixed(1) + "%";
+        bar.setAttribute("aria-valuenow", String(Math.round(pct)));
+        label.textContent = "アップロード中　" + Math.floor(pct) + "%（" + megabytes(e.loaded) + " / " + megabytes(e.total) + "）";
+      });
+      xhr.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 201 && data.url) {
+          fill.style.width = "100%";
+          label.textContent = "アップロード完了。処理の画面に移ります…";
+          window.location.href = data.url;
+          return;
+        }
+        reset();
+        showError(data.message || ("アップロードに失敗しました（HTTP " + xhr.status + "）。"), data.details);
+      });
+      xhr.addEventListener("error", function () {
+        reset();
+        showError("通信が切れました。もう一度お試しください。");
+      });
+      xhr.addEventListener("abort", function () {
+        reset();
+        showError("アップロードを中止しました。");
+      });
+      xhr.send(new FormData(form));
+    });
+    cancel.addEventListener("click", function () {
+      if (xhr) xhr.abort();
+    });
+  }
+
+  function initUploads(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    Array.prototype.forEach.call(scope.querySelectorAll("form[data-upload]"), initUpload);
+  }
+
+  /* ---------------------------------------------------------------- */
   /* Wiring                                                           */
   /* ---------------------------------------------------------------- */
 
   function init(root) {
     initCharts(root);
     initJobs(root);
+    initUploads(root);
   }
 
   if (document.readyState === "loading") {

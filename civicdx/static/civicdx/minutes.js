@@ -1,4 +1,4 @@
-/* AI議事録: (a) upload with a progress bar and cancel; (b) the editor: click-to-play, playback speed, line
+/* AI議事録 editor: click-to-play, playback speed, line
  * editing with keyboard shortcuts, speaker change, and the measured editing time (active time only). */
 (function () {
   "use strict";
@@ -10,86 +10,7 @@
     return input ? input.value : "";
   }
 
-  /* (a) Upload ---------------------------------------------------------------------------------------- */
-  function initUpload(form) {
-    var bar = form.querySelector("#upload-progress");
-    var fill = bar.querySelector(".progress__bar");
-    var label = bar.querySelector(".progress__label");
-    var errorBox = form.querySelector("#upload-error");
-    var cancel = form.querySelector("#upload-cancel");
-    var submit = form.querySelector("button[type=submit]");
-    var xhr = null;
-
-    function showError(message, details) {
-      errorBox.hidden = false;
-      errorBox.textContent = message;
-      (details || []).forEach(function (d) {
-        var p = document.createElement("p");
-        p.textContent = d;
-        errorBox.appendChild(p);
-      });
-    }
-
-    function reset() {
-      submit.disabled = false;
-      cancel.hidden = true;
-      xhr = null;
-    }
-
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      errorBox.hidden = true;
-      var file = form.querySelector("input[type=file]").files[0];
-      var max = parseInt(form.getAttribute("data-max"), 10);
-      if (file && max && file.size > max) {
-        showError("ファイルが大きすぎます（" + (file.size / 1073741824).toFixed(1) + " GB）。" + Math.round(max / 1073741824) + " GB までにしてください。");
-        return;
-      }
-      xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
-      xhr.setRequestHeader("X-CSRFToken", csrf());
-      xhr.setRequestHeader("Accept", "application/json");
-      bar.hidden = false;
-      submit.disabled = true;
-      cancel.hidden = false;
-      xhr.upload.addEventListener("progress", function (e) {
-        if (!e.lengthComputable) return;
-        var pct = (e.loaded / e.total) * 100;
-        fill.style.width = pct.toFixed(1) + "%";
-        bar.setAttribute("aria-valuenow", String(Math.round(pct)));
-        label.textContent = "アップロード中　" + Math.floor(pct) + "%（" + (e.loaded / 1048576).toFixed(1) + " / " + (e.total / 1048576).toFixed(1) + " MB）";
-      });
-      xhr.addEventListener("load", function () {
-        var data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-        if (xhr.status === 201 && data.url) {
-          fill.style.width = "100%";
-          label.textContent = "アップロード完了。認識の画面に移ります…";
-          window.location.href = data.url;
-          return;
-        }
-        bar.hidden = true;
-        showError(data.message || ("アップロードに失敗しました（HTTP " + xhr.status + "）。"), data.details);
-        reset();
-      });
-      xhr.addEventListener("error", function () {
-        bar.hidden = true;
-        showError("通信が切れました。もう一度お試しください。");
-        reset();
-      });
-      xhr.addEventListener("abort", function () {
-        bar.hidden = true;
-        showError("アップロードを中止しました。");
-        reset();
-      });
-      xhr.send(new FormData(form));
-    });
-    cancel.addEventListener("click", function () {
-      if (xhr) xhr.abort();
-    });
-  }
-
-  /* (b) Editor ---------------------------------------------------------------------------------------- */
+  /* Editor ---------------------------------------------------------------------------------------- */
   function clock(s) {
     s = Math.max(0, Math.floor(s));
     var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
@@ -262,8 +183,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var form = document.getElementById("minutes-upload");
-    if (form) initUpload(form);
     var editor = document.getElementById("minutes-editor");
     if (editor) initEditor(editor);
   });

@@ -28,7 +28,7 @@ TYPES = {
     "free": "自由記述",
 }
 MARK_TYPES = ("checkbox", "stamp")
-ENGINES = {"tesseract": "Tesseract", "rapidocr": "RapidOCR（PP-OCRv6）", "both": "両方で照合"}
+ENGINES = {"both": "両方で照合（推奨）", "tesseract": "Tesseract", "rapidocr": "RapidOCR（PP-OCRv6）"}
 WIDTHS = {"": "そのまま", "hankaku": "英数字を半角に", "zenkaku": "全角に"}
 
 _DIGITS = "0123456789０１２３４５６７８９"
@@ -66,7 +66,7 @@ class Field:
     type: str = "text"
     charset: str = ""
     required: bool = False
-    engine: str = "tesseract"
+    engine: str = "both"
     width: str = ""
     kansuji: bool = False
     review_threshold: int = 80
@@ -131,7 +131,7 @@ def parse_fields(data, *, width: int | None = None, height: int | None = None) -
         kind = item.get("type", "text")
         if kind not in TYPES:
             problems.append(f"{where}: 種類「{kind}」は使えません（{', '.join(TYPES)} のいずれか）。")
-        engine = item.get("engine") or "tesseract"
+        engine = item.get("engine") or "both"
         if engine not in ENGINES:
             problems.append(f"{where}: 読取エンジン「{engine}」は使えません（{', '.join(ENGINES)} のいずれか）。")
         width_rule = item.get("width") or ""

@@ -15,7 +15,7 @@ from civicdx.ocr.fields import MARK_TYPES, Field, Outcome, normalize, review_rea
 
 CHECK_THRESHOLD = 0.08  # share of the box's inside newly inked: a tick or a filled square
 STAMP_THRESHOLD = 0.02  # share of red pixels in the 押印 area
-EMPTY_INK = 0.004  # below this share of ink a text cell is blank
+EMPTY_INK = 25  # fewer stroke pixels than this and a text cell is blank (a 。 alone has more)
 CROP_PAD = 6  # template pixels around a field, so a small misregistration still shows the whole value
 
 
@@ -87,7 +87,7 @@ def read_field(aligned: np.ndarray, gray: np.ndarray, form: FormSpec, spec: Fiel
         return _read_mark(aligned, gray, form, spec, colour)
     cell = imaging.crop(gray, spec.bbox)
     binary = imaging.clean_text_crop(cell)
-    if imaging.ink_ratio(binary) < EMPTY_INK:
+    if imaging.ink_pixels(binary) < EMPTY_INK:
         return FieldResult("", "", 1.0, review_reasons(spec, raw="", outcome=normalize(spec, ""), confidence=1.0))
     line = _tight(cell, binary)
     choice = engine or spec.engine
@@ -97,7 +97,7 @@ def read_field(aligned: np.ndarray, gray: np.ndarray, form: FormSpec, spec: Fiel
     if choice in ("rapidocr", "both"):
         readings["rapidocr"] = engines.read_rapidocr(line)
     outcomes = {name: normalize(spec, r.text) for name, r in readings.items()}
-    disagree = len({o.value for o in outcomes.values()}) > 1
+    disagree = len({"".join(o.value.split()) for o in outcomes.values()}) > 1
     # Prefer a value that passes its checks, then the more confident engine.
     best = max(readings, key=lambda n: (not outcomes[n].problems, readings[n].confidence))
     reading, outcome = readings[best], outcomes[best]

@@ -275,7 +275,7 @@ def batch_create(*, actor: User, data: dict, uploads: list, org_unit: OrgUnit | 
         _audit(actor, "ocr.batch.create", batch, {"title": batch.title, "files": [f[0] for f in files],
                                                  "pages": sum(f[2] for f in files),
                                                  "forms": [v.definition.name for v in versions]})
-    transaction.on_commit(lambda: _enqueue(batch))
+    _enqueue(batch)
     return batch
 
 

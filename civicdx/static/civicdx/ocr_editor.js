@@ -18,7 +18,7 @@
     ["checkbox", "チェックボックス", "チェック"], ["stamp", "押印", "押印"], ["phone", "電話番号", "電話番号"],
     ["postal", "郵便番号", "郵便番号"], ["lgcode", "団体コード（6桁）", "団体コード"], ["free", "自由記述", "自由記述"]
   ];
-  const ENGINES = [["tesseract", "Tesseract"], ["rapidocr", "RapidOCR（PP-OCRv6）"], ["both", "両方で照合"]];
+  const ENGINES = [["both", "両方で照合（推奨）"], ["tesseract", "Tesseract"], ["rapidocr", "RapidOCR（PP-OCRv6）"]];
   const WIDTHS = [["", "そのまま"], ["hankaku", "半角に"], ["zenkaku", "全角に"]];
   const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
   const HANDLE_LABELS = { nw: "左上", n: "上", ne: "右上", e: "右", se: "右下", s: "下", sw: "左下", w: "左" };
@@ -228,7 +228,7 @@
       if (f.type == null || f.type === "") f.type = "text";
       if (f.charset == null) f.charset = "";
       f.required = !!f.required;
-      if (f.engine == null || f.engine === "") f.engine = "tesseract";
+      if (f.engine == null || f.engine === "") f.engine = "both";
       if (f.width == null) f.width = "";
       f.kansuji = !!f.kansuji;
       let t = parseInt(f.review_threshold, 10);
@@ -284,7 +284,7 @@
     }
     function makeField(bbox) {
       const name = newFieldName();
-      return { name: name, bbox: clampBox(bbox), type: "text", charset: "", required: false, engine: "tesseract",
+      return { name: name, bbox: clampBox(bbox), type: "text", charset: "", required: false, engine: "both",
         width: "", kansuji: false, review_threshold: 80, csv_column: name };
     }
 

@@ -46,6 +46,16 @@ def _canon(value) -> str:
     return "".join(str(value).split())
 
 
+def quality(flaws: dict) -> str:
+    """The scan's compression, the flaw that decides most misreadings at 150 dpi."""
+    if flaws.get("color") == "1bit":
+        return "1-bit (fax-like)"
+    q = flaws.get("jpeg")
+    if q is None:
+        return "lossless"
+    return "JPEG q ≥ 70" if q >= 70 else ("JPEG q 50–69" if q >= 50 else "JPEG q < 50")
+
+
 def load_forms():
     import cv2
 
@@ -82,6 +92,7 @@ def run_engine(engine: str, forms, pages) -> dict:
              "fields": 0, "right": 0, "flagged": 0, "wrong": 0, "wrong_unflagged": 0, "right_flagged": 0,
              "edits": 0, "chars": 0, "seconds": []}
     by_type = defaultdict(lambda: {"fields": 0, "right": 0, "flagged": 0, "wrong_unflagged": 0, "edits": 0, "chars": 0})
+    by_quality = defaultdict(lambda: {"pages": 0, "fields": 0, "right": 0, "flagged": 0, "wrong_unflagged": 0})
     examples = []
     for truth, image in pages:
         started = time.perf_counter()
@@ -107,6 +118,8 @@ def run_engine(engine: str, forms, pages) -> dict:
                 by_type[kind]["flagged"] += 1
             continue
         stats["aligned_forms"] += 1
+        q = by_quality[quality(truth["flaws"])]
+        q["pages"] += 1
         for name, expected in truth["values"].items():
             kind = types[truth["form"]][name]
             field = result.fields[name]
@@ -120,6 +133,10 @@ def run_engine(engine: str, forms, pages) -> dict:
             t["right"] += right
             stats["flagged"] += field.needs_review
             t["flagged"] += field.needs_review
+            q["fields"] += 1
+            q["right"] += right
+            q["flagged"] += field.needs_review
+            q["wrong_unflagged"] += (not right) and not field.needs_review
             stats["edits"] += edits
             stats["chars"] += chars
             t["edits"] += edits
@@ -131,7 +148,7 @@ def run_engine(engine: str, forms, pages) -> dict:
                     t["wrong_unflagged"] += 1
                 examples.append({"file": truth["file"], "page": truth["page"], "field": name, "type": kind,
                                  "expected": want, "got": got, "raw": field.raw, "confidence": round(field.confidence, 3),
-                                 "flagged": field.needs_review, "reasons": field.reasons})
+                                 "flagged": field.needs_review, "reasons": field.reasons, "engines": field.engines})
             elif field.needs_review:
                 stats["right_flagged"] += 1
     seconds = stats.pop("seconds")
@@ -148,6 +165,10 @@ def run_engine(engine: str, forms, pages) -> dict:
         t["char_accuracy_pct"] = 100 * (1 - t["edits"] / max(1, t["chars"]))
         t["flagged_pct"] = 100 * t["flagged"] / t["fields"]
     stats["by_type"] = dict(sorted(by_type.items()))
+    for q in by_quality.values():
+        q["field_accuracy_pct"] = 100 * q["right"] / q["fields"]
+        q["flagged_pct"] = 100 * q["flagged"] / q["fields"]
+    stats["by_quality"] = dict(sorted(by_quality.items()))
     stats["errors"] = examples
     return stats
 

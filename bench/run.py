@@ -72,6 +72,12 @@ MINUTES_RTF_MAX = 0.3          # base model, int8, 2 cores
 MINUTES_OVERHEAD_MAX = 15.0    # % over calling faster-whisper directly on the same audio
 MINUTES_LONG_RSS_MAX = 3 * 1024 ** 3
 MINUTES_TIMEOUT = 3 * 3600
+OCR_BENCH = Path(__file__).resolve().parent / "ocr_bench.py"
+OCR_ENGINE = "both"                # the default engine of a field: its numbers carry the targets
+OCR_SECONDS_MAX = 2.0              # per page, 10–15 fields, 2 cores
+OCR_FIELD_ACCURACY_MIN = 99.0      # % of printed fields right after alignment
+OCR_UNFLAGGED_MAX = 0.2            # % of fields wrong and not sent to a person
+OCR_TIMEOUT = 3600
 
 BY_CHOICES_FALLBACK = ("bureau", "department", "division", "section", "category", "step_kind", "medium", "worker",
                        "busy_month", "matrix")
@@ -875,6 +881,38 @@ def markdown(machine: dict, runs: list[dict], repeat: int) -> str:
             out.append(row(f"**{mins[0]['long']['audio_seconds'] / 3600:.1f}-hour recording: peak RSS** (RTF)", [
                 f"**{fmt_mb(m['long']['peak_rss_kb'] * 1024)}** ({m['long']['rtf']:.3f})" for m in mins], "< 3 GB",
                 all_ok([m["long_ok"] for m in mins])))
+    ocrs = [r.get("ocr") for r in runs]
+    if all(ocrs) and all(o["valid"] for o in ocrs):
+        o0 = ocrs[0]
+        out += ["", f"### AI-OCR on the synthetic form set ({o0['pages']} pages of 3 layouts + foreign pages; "
+                "`bench/ocr_bench.py`)", "", f"| | {cols} | target | |", f"|{sep}|"]
+        for engine in o0["engines"]:
+            main = engine == OCR_ENGINE
+            es = [o["engines"][engine] for o in ocrs]
+            bold = (lambda v: f"**{v}**") if main else (lambda v: v)
+            out.append(row(bold(f"{engine}: fields right (characters)"), [
+                bold(f"{e['field_accuracy_pct']:.2f} %") + f" ({e['char_accuracy_pct']:.2f} %)" for e in es],
+                f"≥ {OCR_FIELD_ACCURACY_MIN:.0f} %" if main else "(none)", all_ok([e["accuracy_ok"] for e in es]) if main else ""))
+            out.append(row(bold(f"{engine}: wrong and not flagged"), [
+                bold(f"{e['wrong_unflagged']} ({e['wrong_unflagged_pct']:.2f} %)") for e in es],
+                f"≤ {OCR_UNFLAGGED_MAX} %" if main else "(none)", all_ok([e["unflagged_ok"] for e in es]) if main else ""))
+            out.append(row(f"{engine}: flagged for a person; pages sorted right", [
+                f"{e['flagged_pct']:.1f} %; {e['sorted_right']}/{e['pages']}" for e in es], "(none)"))
+            out.append(row(bold(f"{engine}: seconds per page (× raw Tesseract full page)"), [
+                bold(fmt_s(e["seconds_per_page_mean"])) + f" ({e['ratio_to_raw']:.2f}×)" for e in es],
+                f"≤ {OCR_SECONDS_MAX:.0f} s" if main else "(none)", all_ok([e["speed_ok"] for e in es]) if main else ""))
+        for kind, t in o0["engines"][OCR_ENGINE]["by_type"].items():
+            out.append(row(f"{OCR_ENGINE}, {kind} ({t['fields']} fields): right / characters / flagged", [
+                f"{o['engines'][OCR_ENGINE]['by_type'][kind]['field_accuracy_pct']:.1f} % / "
+                f"{o['engines'][OCR_ENGINE]['by_type'][kind]['char_accuracy_pct']:.1f} % / "
+                f"{o['engines'][OCR_ENGINE]['by_type'][kind]['flagged_pct']:.1f} %" for o in ocrs], "(none)"))
+        for bucket, q in o0["engines"][OCR_ENGINE]["by_quality"].items():
+            out.append(row(f"{OCR_ENGINE}, scans {bucket} ({q['pages']} pages): right / flagged / wrong and not flagged", [
+                f"{o['engines'][OCR_ENGINE]['by_quality'][bucket]['field_accuracy_pct']:.1f} % / "
+                f"{o['engines'][OCR_ENGINE]['by_quality'][bucket]['flagged_pct']:.1f} % / "
+                f"{o['engines'][OCR_ENGINE]['by_quality'][bucket]['wrong_unflagged']}" for o in ocrs], "(none)"))
+        out.append(row("raw Tesseract (jpn, automatic layout) on the full page", [
+            fmt_s(o["raw_tesseract_seconds_per_page"]) for o in ocrs], "(baseline)"))
     out += ["", MD_END]
     return "\n".join(out)
 
@@ -916,7 +954,38 @@ def one_run(k: int, args, scratch: Path) -> dict:
         result["digilab"] = digilab_step(run_dir, args.repeat)
     if not args.skip_minutes:
         result["minutes"] = minutes_step(run_dir, args.minutes_hours)
+    if not args.skip_ocr:
+        result["ocr"] = ocr_step(run_dir)
     return result
+
+
+def ocr_step(run_dir: Path) -> dict:
+    """AI-OCR on the synthetic form set (bench/ocr_corpus): sorting, field and character accuracy per engine and
+    field type, wrong-and-unflagged values, seconds per page against raw Tesseract on the same full pages."""
+    heading("11. AI-OCR: sorting, field accuracy, unflagged errors, seconds per page")
+    out_json = run_dir / "ocr.json"
+    m = run_measured([PY, str(OCR_BENCH), "--json", str(out_json)], dict(os.environ), timeout=OCR_TIMEOUT)
+    if m.rc != 0 or not out_json.exists():
+        line("ocr bench", "FAILED", ok=False, note=f"rc {m.rc}, wall {fmt_s(m.wall)}")
+        print("    " + (m.stderr or m.stdout)[-2000:].replace("\n", "\n    "))
+        return {"valid": False, "rc": m.rc}
+    res = json.loads(out_json.read_text(encoding="utf-8"))
+    res["valid"] = True
+    raw = res["raw_tesseract_seconds_per_page"]
+    for engine, e in res["engines"].items():
+        main = engine == OCR_ENGINE
+        e["ratio_to_raw"] = e["seconds_per_page_mean"] / raw
+        e["accuracy_ok"] = e["field_accuracy_pct"] >= OCR_FIELD_ACCURACY_MIN if main else None
+        e["unflagged_ok"] = e["wrong_unflagged_pct"] <= OCR_UNFLAGGED_MAX if main else None
+        e["speed_ok"] = e["seconds_per_page_mean"] <= OCR_SECONDS_MAX if main else None
+        line(f"{engine}: fields right", f"{e['field_accuracy_pct']:.2f} %", f"≥ {OCR_FIELD_ACCURACY_MIN:.0f} %" if main else "",
+             e["accuracy_ok"], f"characters {e['char_accuracy_pct']:.2f} %, sorted {e['sorted_right']}/{e['pages']} pages")
+        line(f"{engine}: wrong and not flagged", f"{e['wrong_unflagged']} ({e['wrong_unflagged_pct']:.2f} %)",
+             f"≤ {OCR_UNFLAGGED_MAX} %" if main else "", e["unflagged_ok"],
+             f"flagged {e['flagged_pct']:.1f} % of {e['fields']:,} fields")
+        line(f"{engine}: seconds per page", fmt_s(e["seconds_per_page_mean"]), f"≤ {OCR_SECONDS_MAX:.0f} s" if main else "",
+             e["speed_ok"], f"{e['ratio_to_raw']:.2f}× raw Tesseract on the full page ({fmt_s(raw)})")
+    return res
 
 
 def minutes_step(run_dir: Path, hours: float) -> dict:
@@ -1022,6 +1091,15 @@ def missed(runs: list[dict]) -> list[str]:
         elif mn:
             out += [f"run {k}: minutes {what}" for what, ok in (("RTF", mn.get("rtf_ok")), ("overhead", mn.get("overhead_ok")),
                                                                  ("long-recording memory", mn.get("long_ok", True))) if not ok]
+        oc = r.get("ocr")
+        if oc and not oc["valid"]:
+            out.append(f"run {k}: ocr bench failed (rc {oc['rc']})")
+        elif oc:
+            e = oc["engines"].get(OCR_ENGINE, {})
+            out += [f"run {k}: ocr ({OCR_ENGINE}) {what}" for what, ok in (
+                (f"fields right {e.get('field_accuracy_pct', 0):.2f} % < {OCR_FIELD_ACCURACY_MIN:.0f} %", e.get("accuracy_ok")),
+                (f"wrong and unflagged {e.get('wrong_unflagged_pct', 0):.2f} % > {OCR_UNFLAGGED_MAX} %", e.get("unflagged_ok")),
+                (f"{e.get('seconds_per_page_mean', 0):.2f} s per page > {OCR_SECONDS_MAX:.0f} s", e.get("speed_ok"))) if not ok]
         for p in (d or {}).get("pages", []):
             if not p["ok"]:
                 out.append(f"run {k}: digilab {p['name']} {fmt_s(p['median'])} (HTTP {p['status']}"
@@ -1043,6 +1121,7 @@ def main() -> None:
     parser.add_argument("--skip-minutes", action="store_true", help="skip step 10 (AI議事録: CER, speakers, RTF, memory)")
     parser.add_argument("--minutes-hours", type=float, default=3.0,
                         help="length of the long recording of step 10 in hours (default 3; 0 skips it)")
+    parser.add_argument("--skip-ocr", action="store_true", help="skip step 11 (AI-OCR: accuracy, flags, seconds per page)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases under var/bench-run/")
     parser.add_argument("--write-md", action="store_true", help="rewrite the numbers section of BENCHMARKS.md")
     parser.add_argument("--worker", choices=["views"], help=argparse.SUPPRESS)

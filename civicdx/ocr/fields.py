@@ -181,7 +181,20 @@ def _kansuji_to_digits(text: str) -> str:
 
 
 def _digits_only(text: str) -> str:
-    return re.sub(r"[,，円\s]", "", text)
+    text = re.sub(r"[円\s]", "", text)
+    # 1,234,000 — and 1.234.000, as the recogniser sometimes reads a comma
+    if re.fullmatch(r"\d{1,3}([,，.]\d{3})+", text):
+        text = re.sub(r"[,，.]", "", text)
+    return text.replace(",", "").replace("，", "")
+
+
+# Era names as the engines misread them (令 → 合/今/分, 和 → 租, 平 → 4/乎); only the first two characters of a
+# date are looked at, and only these exact pairs are changed.
+_ERA_MISREADS = {"合和": "令和", "今和": "令和", "分和": "令和", "令租": "令和", "合租": "令和", "今租": "令和",
+                 "分租": "令和", "4成": "平成", "乎成": "平成", "平戌": "平成", "平戊": "平成", "昭利": "昭和", "照和": "昭和"}
+# Traditional forms a recogniser trained on Chinese text puts out for characters written in Japanese 新字体.
+_VARIANTS = str.maketrans({"黑": "黒", "產": "産", "惠": "恵", "會": "会", "區": "区", "縣": "県", "與": "与",
+                           "內": "内", "兩": "両", "圓": "円", "價": "価", "號": "号", "樂": "楽", "氣": "気"})
 
 
 @dataclass
@@ -194,8 +207,11 @@ class Outcome:
 
 def normalize(spec: Field, raw: str) -> Outcome:
     """Turn what the engine read into the field's canonical value (dates 2023-04-01, digits half-width, …)."""
-    text = unicodedata.normalize("NFC", raw or "").strip()
+    text = unicodedata.normalize("NFC", raw or "").strip().translate(_VARIANTS)
     kind = spec.type
+    if kind in ("phone", "postal"):
+        # a thin hyphen is often read as a space or a dot: 093 582 2102, 093·582·2102
+        text = re.sub(r"(?<=\d)[\s　·・.．]+(?=\d)", "-", text)
     if kind not in ("text", "free"):
         text = _SPACES.sub("", text)
     if not text:
@@ -204,6 +220,7 @@ def normalize(spec: Field, raw: str) -> Outcome:
         value = _digits_only(_kansuji_to_digits(_half_alnum(text)))
         return Outcome(value, [] if value.isdigit() else [f"数字として読めません（{text}）"])
     if kind == "date":
+        text = _ERA_MISREADS.get(text[:2], text[:2]) + text[2:]
         try:
             return Outcome(parse_japanese_date(text).isoformat())
         except ApplicationError as exc:
@@ -214,7 +231,13 @@ def normalize(spec: Field, raw: str) -> Outcome:
         return Outcome(value, [f"カナ以外の文字「{''.join(bad)}」"] if bad else [])
     if kind == "phone":
         value = _HYPHEN_RE.sub("-", _half_alnum(text)).replace("(", "-").replace(")", "-").strip("-")
-        return Outcome(value, [] if _PHONE_RE.match(value) else [f"電話番号の形ではありません（{value}）"])
+        if re.fullmatch(r"0[5789]0\d{8}", value):  # a mobile or IP phone number is always 3-4-4
+            value = f"{value[:3]}-{value[3:7]}-{value[7:]}"
+        if not _PHONE_RE.match(value):
+            return Outcome(value, [f"電話番号の形ではありません（{value}）"])
+        if "-" not in value:  # where the area code ends cannot be told from the digits alone
+            return Outcome(value, [f"市外局番の区切りが読めません（{value}）"])
+        return Outcome(value)
     if kind == "postal":
         digits = re.sub(r"\D", "", _half_alnum(text))
         if len(digits) != 7:

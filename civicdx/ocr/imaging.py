@@ -205,8 +205,10 @@ def align(page: PageFeatures, template: Template) -> Alignment:
         return Alignment(template, None, 0, len(matches), 0.0, "帳票の特徴が一致しません")
     inlier = mask.ravel().astype(bool)
     count = int(inlier.sum())
-    projected = cv2.perspectiveTransform(src[inlier].reshape(-1, 1, 2), homography).reshape(-1, 2)
-    error = float(np.sqrt(((projected - dst[inlier]) ** 2).sum(axis=1)).mean()) if count else 0.0
+    error = 0.0
+    if count:
+        projected = cv2.perspectiveTransform(src[inlier].reshape(-1, 1, 2), homography).reshape(-1, 2)
+        error = float(np.sqrt(((projected - dst[inlier]) ** 2).sum(axis=1)).mean())
     alignment = Alignment(template, homography, count, len(matches), error)
     if count < MIN_INLIERS or count < MIN_INLIER_RATIO * len(matches):
         alignment.reason = f"帳票の特徴が十分に一致しません（一致点 {count}）"
@@ -253,9 +255,11 @@ def crop(image: np.ndarray, bbox, pad: int = 0) -> np.ndarray:
 def clean_text_crop(gray: np.ndarray) -> np.ndarray:
     """Binarise a text field (ink 0, paper 255) and erase ruled lines that slid into it (a misregistered border).
 
-    Otsu's threshold is capped, so that on a blank cell it cannot split the paper's scan noise into "ink"."""
+    Otsu's threshold is capped well below the paper's own level (grey paper, a dark scan), so that on a blank
+    cell it cannot split the paper's scan noise into "ink"."""
     threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ink = gray < min(threshold, 170)
+    paper = float(np.percentile(gray, 90))
+    ink = gray < min(threshold, paper - 60)
     rows = ink.mean(axis=1) > 0.6
     cols = ink.mean(axis=0) > 0.6
     ink[rows, :] = False

@@ -358,7 +358,7 @@ def batch_cancel(*, actor: User, batch: Batch) -> None:
         _audit(actor, "ocr.batch.cancel", batch)
 
 
-def _delete_scans(batch: Batch) -> None:
+def scans_delete(batch: Batch) -> None:
     for item in batch.files.all():
         if item.file:
             item.file.delete(save=False)
@@ -374,7 +374,7 @@ def batch_delete(*, actor: User, batch: Batch) -> None:
     if batch.status in (Batch.Status.QUEUED, Batch.Status.RUNNING):
         raise ApplicationError("ocr_busy", "読取中のバッチは削除できません。先に中止してください。")
     _audit(actor, "ocr.batch.delete", batch, {"title": batch.title})
-    _delete_scans(batch)
+    scans_delete(batch)
     batch.delete()
 
 
@@ -388,7 +388,7 @@ def scans_purge(*, now: dt.datetime | None = None) -> int:
         for batch in Batch.objects.filter(municipality=municipality, created_at__lt=cutoff,
                                           scans_deleted_at__isnull=True).exclude(
                 status__in=[Batch.Status.QUEUED, Batch.Status.RUNNING]):
-            _delete_scans(batch)
+            scans_delete(batch)
             BatchFile.objects.filter(batch=batch).update(file="")
             Page.objects.filter(batch=batch).update(image="")
             Batch.objects.filter(pk=batch.pk).update(scans_deleted_at=now)

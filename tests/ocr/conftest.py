@@ -1,4 +1,4 @@
-"""AI-OCR fixtures: the small committed form set in data/ (a 申請書 template with its fields, three filled scans
+"""AI-OCR fixtures: the sample set in civicdx/ocr/samples/ (a 申請書 template with its fields, three filled scans
 with flaws, a 2-page PDF of a 届出書 and a foreign page; see bench/ocr_corpus/make_corpus.py) and the デジラボ test
 city (tests.digilab.conftest.lab) for the services."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from civicdx.ocr.demo import SAMPLES as DATA
 from tests.digilab.conftest import Lab, client_for, lab  # noqa: F401  (fixtures shared with デジラボ)
 
-DATA = Path(__file__).parent / "data"
 SCANS = ["shinsei_clean.jpg", "shinsei_rotated.jpg", "shinsei_upside_down.jpg"]
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from civicdx.ocr.models import Batch, FormDefinition, Page
 from tests.ocr.conftest import DATA, client_for, form_files
-from tests.ocr.test_services import define, forms, read  # noqa: F401  (fixtures)
+from tests.ocr.test_services import forms, read  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

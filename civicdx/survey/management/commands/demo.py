@@ -69,6 +69,10 @@ class Command(BaseCommand):
 
         minutes = demo_load_minutes(municipality=survey.municipality)
         self.stderr.write(f"AI議事録: 単語登録 {minutes['words']} 語・会議 {minutes['meetings']} 件（文字起こしはワーカーが行います）。")
+        from civicdx.ocr.demo import demo_load_ocr
+
+        ocr = demo_load_ocr(municipality=survey.municipality)
+        self.stderr.write(f"AI-OCR: 帳票定義 {ocr['forms']} 件・読取バッチ {ocr['batches']} 件（読取はワーカーが行います）。")
         self.stderr.write(f"{survey.municipality.name}（合成データ）{survey} を読み込みました（{time.monotonic() - started:.1f}秒）。")
         if sys.stdout.isatty() or options.get("verbosity", 1) >= 1:
             self.stdout.write("ログイン（デモ用。本番では使わないでください）:")

@@ -193,7 +193,7 @@ def _digits_only(text: str) -> str:
 _ERA_MISREADS = {"合和": "令和", "今和": "令和", "分和": "令和", "令租": "令和", "合租": "令和", "今租": "令和",
                  "分租": "令和", "4成": "平成", "乎成": "平成", "平戌": "平成", "平戊": "平成", "昭利": "昭和", "照和": "昭和"}
 # Traditional forms a recogniser trained on Chinese text puts out for characters written in Japanese 新字体.
-_VARIANTS = str.maketrans({"黑": "黒", "產": "産", "惠": "恵", "會": "会", "區": "区", "縣": "県", "與": "与",
+_VARIANTS = str.maketrans({"黑": "黒", "產": "産", "团": "団", "惠": "恵", "會": "会", "區": "区", "縣": "県", "與": "与",
                            "內": "内", "兩": "両", "圓": "円", "價": "価", "號": "号", "樂": "楽", "氣": "気"})
 
 

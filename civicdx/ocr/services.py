@@ -255,19 +255,21 @@ def batch_create(*, actor: User, data: dict, uploads: list, org_unit: OrgUnit | 
     engine = data.get("engine") or ""
     if engine and engine not in ENGINES:
         raise ApplicationError("ocr_engine_invalid", f"読取エンジン「{engine}」は使えません。")
-    files = []
+    files = []  # checked one at a time, so a big pile is never in memory at once
     for upload in uploads:
         name, content = _read_upload(upload, settings.CIVICDX_OCR_MAX_UPLOAD_BYTES)
-        files.append((name, content, _count_pages(content, name)))
+        files.append((name, upload, _count_pages(content, name)))
+        del content
     title = (data.get("title") or "").strip() or f"{versions[0].definition.name}ほか {timezone.localdate():%Y-%m-%d}"
     with transaction.atomic():
         batch = Batch.objects.create(municipality_id=division.municipality_id, org_unit=unit, division=division,
                                      title=title[:200], engine=engine, created_by=actor,
                                      double_check=str(data.get("double_check", "")).lower() in ("1", "true", "on"))
         batch.versions.set(versions)
-        for index, (name, content, pages) in enumerate(files, start=1):
-            item = BatchFile(batch=batch, name=name[:255], size=len(content), pages=pages)
-            item.file.save(f"scan{index:04d}{Path(name).suffix.lower()}", ContentFile(content), save=False)
+        for index, (name, upload, pages) in enumerate(files, start=1):
+            upload.seek(0)
+            item = BatchFile(batch=batch, name=name[:255], size=upload.size, pages=pages)
+            item.file.save(f"scan{index:04d}{Path(name).suffix.lower()}", upload, save=False)
             item.save()
         batch.job = job_create(kind="ocr.read", title=f"AI-OCR: {batch.title}", actor=actor,
                                municipality=batch.municipality, params={"batch": batch.pk})

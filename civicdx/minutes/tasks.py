@@ -16,6 +16,9 @@ def transcribe_task(meeting_id: int, job_id: str) -> dict:
     job = Job.objects.get(pk=job_id)
     if job.status != Job.Status.READY:  # cancelled before a worker took it
         return {}
+    if not Meeting.objects.filter(pk=meeting_id).exists():  # deleted while it waited in the queue
+        job_finish(job=job, ok=False, message="会議は認識の前に削除されました。", result={})
+        return {}
     job_start(job=job)
     try:
         meeting = meeting_transcribe(meeting_id=meeting_id, progress=JobProgress(job))

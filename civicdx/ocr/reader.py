@@ -163,6 +163,9 @@ def _read_mark(aligned: np.ndarray, gray: np.ndarray, form: FormSpec, spec: Fiel
     confidence = float(min(1.0, abs(ratio - threshold) / (threshold * 0.5)))
     unclear = confidence < 1.0
     value = "1" if marked else "0"
+    no_colour = spec.type == "stamp" and not colour
+    if no_colour:  # dark ink in the seal area is only a guess: the signature or the printed 印 may be it
+        confidence = min(confidence, 0.5)
     reasons = review_reasons(spec, raw="", outcome=Outcome(value), confidence=confidence, unclear_mark=unclear,
-                             no_colour=spec.type == "stamp" and not colour)
+                             no_colour=no_colour)
     return FieldResult(value, f"{ratio:.3f}", confidence, reasons)

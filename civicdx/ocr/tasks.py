@@ -16,6 +16,9 @@ def read_batch_task(batch_id: int, job_id: str) -> dict:
     job = Job.objects.get(pk=job_id)
     if job.status != Job.Status.READY:  # cancelled before a worker took it
         return {}
+    if not Batch.objects.filter(pk=batch_id).exists():  # deleted while it waited in the queue
+        job_finish(job=job, ok=False, message="バッチは読取の前に削除されました。", result={})
+        return {}
     job_start(job=job)
     try:
         batch = batch_read(batch_id=batch_id, progress=JobProgress(job))

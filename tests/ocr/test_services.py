@@ -228,3 +228,14 @@ def test_scans_are_deleted_after_the_retention_period_and_values_stay(lab, forms
     assert batch.scans_deleted_at and not page.image and page.values["申請日"]["value"]
     with pytest.raises(PermissionDeniedError):
         services.ocr_settings_save(actor=lab.div_editor, municipality=lab.municipality, retention_days=1)
+
+
+def test_a_batch_deleted_in_the_queue_ends_its_job_without_an_error(lab):
+    from civicdx.core.models import Job
+    from civicdx.core.services import job_create
+    from civicdx.ocr.tasks import read_batch_task
+
+    job = job_create(kind="ocr.read", title="x", actor=lab.dx, municipality=lab.municipality, params={})
+    assert read_batch_task.call(batch_id=987654, job_id=str(job.pk)) == {}
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "削除" in job.message

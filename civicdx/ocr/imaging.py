@@ -39,16 +39,7 @@ def is_colour(image: np.ndarray) -> bool:
     return bool(np.abs(small[..., 2] - small[..., 0]).max() > 30 or np.abs(small[..., 2] - small[..., 1]).max() > 30)
 
 
-def load_pages(data: bytes, name: str, *, dpi: int = 150) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (page number from 1, BGR image) for a PDF, a multi-page TIFF or a single image file.
-
-    PDFs are rendered at ``dpi`` (their text layer is ignored: the page is read as an image, like a scan).
-    Raises ApplicationError naming the file for anything that is not a readable scan.
-    """
-    head = data[:8]
-    if head.startswith(b"%PDF"):
-        yield from _pdf_pages(data, name, dpi)
-        return
+def _open_image(data: bytes, name: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         image.size  # noqa: B018 - forces the header to be parsed
@@ -56,10 +47,46 @@ def load_pages(data: bytes, name: str, *, dpi: int = 150) -> Iterator[tuple[int,
         raise ApplicationError("ocr_image_too_large", f"「{name}」の画像が大きすぎます（{MAX_PIXELS:,}画素まで）。") from None
     except Exception:
         raise ApplicationError(
-            "ocr_not_an_image",
-            f"「{name}」は読める画像ではありません（PDF・TIFF・PNG・JPEG を使ってください）。") from None
+            "ocr_not_an_image", f"「{name}」は読める画像ではありません（PDF・TIFF・PNG・JPEG を使ってください）。") from None
     if image.width * image.height > MAX_PIXELS:
         raise ApplicationError("ocr_image_too_large", f"「{name}」の画像が大きすぎます（{MAX_PIXELS:,}画素まで）。")
+    return image
+
+
+def _open_pdf(data: bytes, name: str):
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:
+        raise ApplicationError("ocr_pdf_broken", f"「{name}」はPDFとして読めません（壊れているか、パスワード付きです）。") from None
+    if len(pdf) > MAX_PAGES_PER_FILE:
+        pdf.close()
+        raise ApplicationError("ocr_too_many_pages", f"「{name}」のページが多すぎます（{MAX_PAGES_PER_FILE}ページまで）。")
+    return pdf
+
+
+def count_pages(data: bytes, name: str) -> int:
+    """Pages in a scan file, from its header (a PDF's page tree, a TIFF's frames); raises for a bad file."""
+    if data[:8].startswith(b"%PDF"):
+        pdf = _open_pdf(data, name)
+        count = len(pdf)
+        pdf.close()
+        return count
+    with _open_image(data, name) as image:
+        return getattr(image, "n_frames", 1)
+
+
+def load_pages(data: bytes, name: str, *, dpi: int = 150) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (page number from 1, BGR image) for a PDF, a multi-page TIFF or a single image file.
+
+    PDFs are rendered at ``dpi`` (their text layer is ignored: the page is read as an image, like a scan).
+    Raises ApplicationError naming the file for anything that is not a readable scan.
+    """
+    if data[:8].startswith(b"%PDF"):
+        yield from _pdf_pages(data, name, dpi)
+        return
+    image = _open_image(data, name)
     try:
         for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
             if number > MAX_PAGES_PER_FILE:
@@ -72,15 +99,8 @@ def load_pages(data: bytes, name: str, *, dpi: int = 150) -> Iterator[tuple[int,
 
 
 def _pdf_pages(data: bytes, name: str, dpi: int) -> Iterator[tuple[int, np.ndarray]]:
-    import pypdfium2 as pdfium
-
+    pdf = _open_pdf(data, name)
     try:
-        pdf = pdfium.PdfDocument(data)
-    except Exception:
-        raise ApplicationError("ocr_pdf_broken", f"「{name}」はPDFとして読めません（壊れているか、パスワード付きです）。") from None
-    try:
-        if len(pdf) > MAX_PAGES_PER_FILE:
-            raise ApplicationError("ocr_too_many_pages", f"「{name}」のページが多すぎます（{MAX_PAGES_PER_FILE}ページまで）。")
         for index in range(len(pdf)):
             page = pdf[index]
             w, h = page.get_size()
@@ -133,44 +153,37 @@ def _orb():
     return _ORB
 
 
-def _features(gray: np.ndarray) -> tuple[float, list, np.ndarray | None]:
-    scale = FEATURE_SIDE / max(gray.shape)
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    keypoints, descriptors = _orb().detectAndCompute(small, None)
-    return scale, keypoints, descriptors
-
-
-@dataclass
-class Template:
-    """A form's blank image prepared for matching: its size and ORB features at working scale."""
-
-    key: object
-    width: int
-    height: int
-    scale: float
-    points: np.ndarray
-    descriptors: np.ndarray | None
-
-    @classmethod
-    def from_image(cls, key, image: np.ndarray) -> "Template":
-        gray = to_gray(image)
-        scale, keypoints, descriptors = _features(gray)
-        points = np.float32([kp.pt for kp in keypoints]) if keypoints else np.zeros((0, 2), np.float32)
-        return cls(key=key, width=gray.shape[1], height=gray.shape[0], scale=scale, points=points,
-                   descriptors=descriptors)
-
-
 @dataclass
 class PageFeatures:
+    """ORB keypoints (as points, in the scaled image) and descriptors of a page at working scale."""
+
     scale: float
     points: np.ndarray
     descriptors: np.ndarray | None
 
     @classmethod
     def from_image(cls, image: np.ndarray) -> "PageFeatures":
-        scale, keypoints, descriptors = _features(to_gray(image))
+        gray = to_gray(image)
+        scale = FEATURE_SIDE / max(gray.shape)
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        keypoints, descriptors = _orb().detectAndCompute(small, None)
         points = np.float32([kp.pt for kp in keypoints]) if keypoints else np.zeros((0, 2), np.float32)
         return cls(scale=scale, points=points, descriptors=descriptors)
+
+
+@dataclass
+class Template(PageFeatures):
+    """A form's blank image prepared for matching: its size and its features."""
+
+    key: object = None
+    width: int = 0
+    height: int = 0
+
+    @classmethod
+    def from_image(cls, key, image: np.ndarray) -> "Template":
+        features = PageFeatures.from_image(image)
+        return cls(features.scale, features.points, features.descriptors, key=key, width=image.shape[1],
+                   height=image.shape[0])
 
 
 @dataclass

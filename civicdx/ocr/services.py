@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from civicdx.core.errors import ApplicationError, PermissionDeniedError
+from civicdx.core.exports import escape_cell, rows_to_xlsx
 from civicdx.core.models import Job, Municipality, OrgUnit, User
 from civicdx.core.permissions import can_edit_division, check_dx, is_dx_office
 from civicdx.core.services import JobProgress, audit_record, job_create
@@ -207,28 +208,6 @@ def usable_versions(municipality: Municipality, division: OrgUnit | None) -> lis
 # Batches: upload, reading job, cancel, delete
 # ---------------------------------------------------------------------------------------------------------------
 
-def _count_pages(data: bytes, name: str) -> int:
-    if data.startswith(b"%PDF"):
-        import pypdfium2 as pdfium
-
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except Exception:
-            raise ApplicationError("ocr_pdf_broken", f"「{name}」はPDFとして読めません（壊れているか、パスワード付きです）。") from None
-        count = len(pdf)
-        pdf.close()
-        return count
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return getattr(image, "n_frames", 1)
-    except Image.DecompressionBombError:
-        raise ApplicationError("ocr_image_too_large", f"「{name}」の画像が大きすぎます。") from None
-    except Exception:
-        raise ApplicationError("ocr_not_an_image", f"「{name}」は読める画像ではありません（PDF・TIFF・PNG・JPEG を使ってください）。") from None
-
-
 def batch_create(*, actor: User, data: dict, uploads: list, org_unit: OrgUnit | None = None) -> Batch:
     """Store a pile of scans and queue the reading. Every file is checked first: one bad file stops the whole
     upload with its name, and nothing is stored."""
@@ -258,7 +237,7 @@ def batch_create(*, actor: User, data: dict, uploads: list, org_unit: OrgUnit | 
     files = []  # checked one at a time, so a big pile is never in memory at once
     for upload in uploads:
         name, content = _read_upload(upload, settings.CIVICDX_OCR_MAX_UPLOAD_BYTES)
-        files.append((name, upload, _count_pages(content, name)))
+        files.append((name, upload, imaging.count_pages(content, name)))
         del content
     title = (data.get("title") or "").strip() or f"{versions[0].definition.name}ほか {timezone.localdate():%Y-%m-%d}"
     with transaction.atomic():
@@ -296,14 +275,13 @@ def batch_read(*, batch_id: int, progress: JobProgress | None = None) -> Batch:
     started = time.monotonic()
     try:
         specs = [form_spec(v) for v in batch.versions.select_related("definition")]
-        by_key = {s.key: s for s in specs}
         total = sum(f.pages for f in batch.files.all()) or 1
         done = 0
         batch.pages.all().delete()
+        dpi = max((v.definition.dpi for v in batch.versions.select_related("definition")), default=150)
         for item in batch.files.all():
             with item.file.open("rb") as f:
                 content = f.read()
-            dpi = max((v.definition.dpi for v in batch.versions.select_related("definition")), default=150)
             for number, image in imaging.load_pages(content, item.name, dpi=dpi):
                 if Batch.objects.filter(pk=batch.pk, cancel_requested=True).exists():
                     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CANCELLED)
@@ -312,7 +290,7 @@ def batch_read(*, batch_id: int, progress: JobProgress | None = None) -> Batch:
                     return batch
                 result = read_page(image, specs, engine=batch.engine or None)
                 done += 1
-                _page_store(batch, item, number, done, result, by_key)
+                _page_store(batch, item, number, done, result)
                 if progress:
                     progress(f"{item.name} の {number} ページ目を読み取りました", done, total)
     except ApplicationError as exc:
@@ -327,7 +305,7 @@ def batch_read(*, batch_id: int, progress: JobProgress | None = None) -> Batch:
     return batch
 
 
-def _page_store(batch: Batch, item: BatchFile, number: int, seq: int, result, by_key) -> Page:
+def _page_store(batch: Batch, item: BatchFile, number: int, seq: int, result) -> Page:
     values = {name: r.as_dict() for name, r in result.fields.items()}
     flagged = sum(1 for r in result.fields.values() if r.needs_review)
     if not result.aligned:
@@ -561,34 +539,14 @@ def export_rows(batch: Batch, definition: FormDefinition) -> tuple[list[str], li
     return columns + TRACE_COLUMNS, rows
 
 
-def _csv_text(header: list[str], rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[_defuse(v) for v in row] for row in rows])
-    return out.getvalue()
-
-
-def _defuse(value: str) -> str:
-    """A value starting like a formula would run in Excel; prefix it so that it stays text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and not _is_number(value) else value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-        return True
-    except ValueError:
-        return False
-
-
 def export_csv(batch: Batch, definition: FormDefinition, encoding: str | None = None) -> bytes:
-    """The CSV in the definition's encoding. A character CP932 cannot hold is an error naming row and column,
-    never a silent '?'."""
+    """The CSV in the definition's encoding (formulas neutralised). A character CP932 cannot hold is an error naming
+    row and column, never a silent '?'."""
     header, rows = export_rows(batch, definition)
     encoding = encoding or definition.csv_encoding
+    table = [[escape_cell(v) for v in row] for row in [header] + rows]
     if encoding == FormDefinition.Encoding.CP932:
-        for r, row in enumerate([header] + rows, start=1):
+        for r, row in enumerate(table, start=1):
             for c, value in enumerate(row):
                 try:
                     value.encode("cp932")
@@ -596,27 +554,15 @@ def export_csv(batch: Batch, definition: FormDefinition, encoding: str | None = 
                     raise ApplicationError(
                         "ocr_cp932", f"{r}行目「{header[c]}」の「{value[exc.start:exc.end]}」は Shift_JIS（CP932）で"
                         "表せません。値を直すか、帳票定義の文字コードを UTF-8 にしてください。") from None
-    return _csv_text(header, rows).encode(encoding)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    return out.getvalue().encode(encoding)
 
 
 def export_xlsx(batch: Batch, definition: FormDefinition) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    """The same table as a workbook; values stay text, so 郵便番号 and 電話番号 keep their leading zeros."""
     header, rows = export_rows(batch, definition)
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = _safe(definition.name)[:31] or "帳票"
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)  # values stay text: 郵便番号 and 電話番号 keep their leading zeros
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, *(len(str(c.value or "")) * 2 for c in column)))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return rows_to_xlsx(header, rows, sheet_title=_safe(definition.name)[:31] or "帳票")
 
 
 def export_audited(*, actor: User, batch: Batch, definition: FormDefinition, fmt: str) -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -256,8 +258,6 @@ def form_page(request, definition_id: int):
             messages.error(request, exc.message)
             for detail in (exc.details or [])[1:] if isinstance(exc.details, list) else []:
                 messages.error(request, detail)
-    import json
-
     return render(request, "ocr/form.html", _ctx(
         request, "forms", definition=definition, version=version, versions=definition.versions.all(),
         fields_json=json.dumps(version.fields if version else [], ensure_ascii=False), types=TYPES,

@@ -66,7 +66,7 @@ def next_page(*, user: User, batch: Batch, after_seq: int = 0) -> Page | None:
 
 def batch_summary(batch: Batch) -> dict:
     """Counts for the batch page: pages by status, fields read and flagged, reasons, per-form counts."""
-    pages = list(batch.pages.select_related("version__definition").order_by("seq"))
+    pages = list(batch.pages.select_related("source", "version__definition", "checked_by").order_by("seq"))
     by_status = {value: 0 for value in Page.Status.values}
     reasons: dict[str, int] = {}
     fields = flagged = corrected = 0
@@ -86,7 +86,7 @@ def batch_summary(batch: Batch) -> dict:
     check_seconds = sum(p.check_seconds + p.second_check_seconds for p in pages)
     checked = sum(1 for p in pages if p.checked_at)
     return {
-        "pages": len(pages), "by_status": by_status, "fields": fields, "flagged": flagged, "corrected": corrected,
+        "pages": len(pages), "rows": pages, "by_status": by_status, "fields": fields, "flagged": flagged, "corrected": corrected,
         "flagged_pct": 100 * flagged / fields if fields else 0,
         "reasons": sorted(((REASONS.get(k, k), v) for k, v in reasons.items()), key=lambda kv: -kv[1]),
         "forms": sorted(forms.items()), "check_minutes": check_seconds / 60,

@@ -191,12 +191,12 @@ def form_spec(version: FormVersion) -> FormSpec:
     return FormSpec.build(version.pk, version.definition.name, image, parse_fields(version.fields))
 
 
-def usable_versions(municipality: Municipality, division: OrgUnit | None) -> list[FormVersion]:
-    """The current version of every active definition a 課 may use (its own and the city-wide ones)."""
-    definitions = FormDefinition.objects.filter(municipality=municipality, active=True)
+def usable_versions(municipality: Municipality, divisions: list[OrgUnit]) -> list[FormVersion]:
+    """The current version of every active definition these 課 may use: the city-wide ones and their own."""
+    ids = {d.pk for d in divisions}
     result = []
-    for definition in definitions.select_related("division"):
-        if definition.division_id not in (None, getattr(division, "pk", None)):
+    for definition in FormDefinition.objects.filter(municipality=municipality, active=True):
+        if definition.division_id is not None and definition.division_id not in ids:
             continue
         version = definition.current
         if version is not None and version.fields:
@@ -225,7 +225,7 @@ def batch_create(*, actor: User, data: dict, uploads: list, org_unit: OrgUnit | 
     if total > settings.CIVICDX_OCR_MAX_UPLOAD_BYTES:
         raise ApplicationError("ocr_upload_too_large", f"ファイルが大きすぎます（合計 {total / 1024 ** 2:.0f} MB、"
                                f"{settings.CIVICDX_OCR_MAX_UPLOAD_BYTES / 1024 ** 2:.0f} MB まで）。分けて登録してください。", status=413)
-    versions = usable_versions(division.municipality, division)
+    versions = usable_versions(division.municipality, [division])
     wanted = [int(v) for v in data.get("forms") or [] if str(v).isdigit()]
     if wanted:
         versions = [v for v in versions if v.definition_id in wanted]
@@ -527,8 +527,11 @@ def export_rows(batch: Batch, definition: FormDefinition) -> tuple[list[str], li
     pages = (batch.pages.filter(aligned=True, version__definition=definition)
              .select_related("source", "version", "checked_by").order_by("seq"))
     rows = []
+    specs_by_version: dict[int, dict] = {}
     for page in pages:
-        by_column = {f.column: f for f in page_fields(page)}
+        if page.version_id not in specs_by_version:
+            specs_by_version[page.version_id] = {f.column: f for f in page_fields(page)}
+        by_column = specs_by_version[page.version_id]
         row = []
         for column in columns:
             spec = by_column.get(column)

@@ -42,12 +42,7 @@ def batch_list(request):
     municipality = _city(request)
     status = request.GET.get("status", "")
     divisions = divisions_for(user=request.user, municipality=municipality)
-    own = request.user.org_unit
-    forms = services.usable_versions(municipality, None) if is_dx_office(request.user) else []
-    if not forms and divisions:
-        from civicdx.digilab.services import department_of
-
-        forms = services.usable_versions(municipality, department_of(own) if own else divisions[0])
+    forms = services.usable_versions(municipality, divisions)
     return render(request, "ocr/list.html", _ctx(
         request, "list", batches=selectors.batches_for(user=request.user, municipality=municipality, status=status)[:300],
         statuses=Batch.Status.choices, status=status, divisions=divisions, own_division=request.user.org_unit_id,
@@ -75,7 +70,6 @@ def batch_page(request, batch_id: int):
         pages = sum(f.pages for f in batch.files.all())
         return render(request, "ocr/progress.html", {**ctx, "job": job, "page_total": pages})
     summary = selectors.batch_summary(batch)
-    pages = batch.pages.select_related("source", "version__definition", "checked_by").order_by("seq")
     chart = {
         "grid": {"left": 170, "right": 30, "top": 10, "bottom": 30},
         "xAxis": {"type": "value", "minInterval": 1},
@@ -84,7 +78,7 @@ def batch_page(request, batch_id: int):
         "tooltip": {"trigger": "axis"},
     }
     return render(request, "ocr/batch.html", {
-        **ctx, "summary": summary, "pages": pages, "definitions": services.batch_definitions(batch),
+        **ctx, "summary": summary, "definitions": services.batch_definitions(batch),
         "next_page": selectors.next_page(user=request.user, batch=batch) if can_edit else None,
         "reasons_chart": charts.to_attr(chart) if summary["reasons"] else "", "saved_hours": batch.ledger_entry.net_hours if batch.ledger_entry else None})
 

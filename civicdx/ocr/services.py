@@ -391,7 +391,7 @@ def page_check(*, actor: User, page: Page, values: dict, seconds=0) -> Page:
 
     With double check on, the first acceptance sends the page to a second person, who must be someone else.
     """
-    page = Page.objects.select_for_update().select_related("batch", "version").get(pk=page.pk)
+    page = Page.objects.select_for_update(of=("self",)).select_related("batch", "version").get(pk=page.pk)
     check_edit(actor, page.batch)
     if page.batch.status != Batch.Status.REVIEW:
         raise ApplicationError("ocr_not_reviewable", f"このバッチは「{page.batch.get_status_display()}」のため確認できません。")

@@ -17,16 +17,11 @@ from django.views.decorators.http import require_POST
 from civicdx.core import selectors as core_selectors
 from civicdx.core.errors import ApplicationError, NotFoundError
 from civicdx.core.permissions import is_dx_office
+from civicdx.digilab.views import _city  # the city of the user (and the デジラボ catalogue ensured)
 from civicdx.minutes import formats, selectors, services
 from civicdx.minutes.models import Meeting
 from civicdx.minutes.permissions import can_edit_division
 from civicdx.survey.views import _quote, handles_errors, json_errors
-
-
-def _city(request):
-    from civicdx.digilab.views import _city as digilab_city
-
-    return digilab_city(request)
 
 
 def _ctx(request, tab: str, **extra):

@@ -13,20 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from civicdx.core import selectors as core_selectors
-from civicdx.core.selectors import divisions_for, unit_get
 from civicdx.core.errors import ApplicationError, NotFoundError
 from civicdx.core.permissions import can_edit_division, is_dx_office
+from civicdx.core.selectors import divisions_for, unit_get
+from civicdx.digilab.views import _city  # the city of the user (and the デジラボ catalogue ensured)
 from civicdx.ocr import imaging, selectors, services
 from civicdx.ocr.fields import ENGINES, TYPES
 from civicdx.ocr.models import Batch, FormDefinition, Page
 from civicdx.survey import charts
 from civicdx.survey.views import _quote, handles_errors, json_errors
-
-
-def _city(request):
-    from civicdx.digilab.views import _city as digilab_city
-
-    return digilab_city(request)
 
 
 def _ctx(request, tab: str, **extra):

@@ -29,6 +29,19 @@ def job_status(*, job_id, user: User | None = None) -> dict:
             "total": total, "percent": percent, "message": message or job.get_status_display(), "result": job.result}
 
 
+def work_status(work, *, key: str, result_url: str) -> dict:
+    """The progress-bar answer for a job-backed piece of work (a meeting, an OCR batch): its job's state, or FAILED
+    with the work's own error once it failed or was cancelled, and where to go when the job has ended. ``key``
+    names the work's own status in the answer."""
+    data = job_status(job_id=work.job_id) if work.job_id else {"status": "SUCCESSFUL", "progress": 0, "total": 0}
+    data[key] = work.status
+    if work.status in ("failed", "cancelled"):
+        data["status"] = "FAILED"
+        data["message"] = work.error or work.get_status_display()
+    data["result_url"] = result_url if data["status"] in ("SUCCESSFUL", "FAILED") else ""
+    return data
+
+
 def audit_events(*, user: User, limit: int = 200):
     qs = AuditEvent.objects.select_related("actor")
     if not is_admin(user):

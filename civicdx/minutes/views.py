@@ -67,13 +67,8 @@ def meeting_page(request, meeting_id: int):
 @json_errors
 def meeting_status(request, meeting_id: int):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
-    data = core_selectors.job_status(job_id=meeting.job_id) if meeting.job_id else {"status": "SUCCESSFUL", "progress": 0, "total": 0}
-    data["meeting_status"] = meeting.status
-    if meeting.status in (Meeting.Status.FAILED, Meeting.Status.CANCELLED):
-        data["status"] = "FAILED"
-        data["message"] = meeting.error or meeting.get_status_display()
-    data["result_url"] = reverse("minutes:meeting", args=[meeting.pk]) if data["status"] in ("SUCCESSFUL", "FAILED") else ""
-    return JsonResponse(data)
+    return JsonResponse(core_selectors.work_status(meeting, key="meeting_status",
+                                                   result_url=reverse("minutes:meeting", args=[meeting.pk])))
 
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")

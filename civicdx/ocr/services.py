@@ -274,11 +274,12 @@ def batch_read(*, batch_id: int, progress: JobProgress | None = None) -> Batch:
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING, error="")
     started = time.monotonic()
     try:
-        specs = [form_spec(v) for v in batch.versions.select_related("definition")]
+        versions = list(batch.versions.select_related("definition"))
+        specs = [form_spec(v) for v in versions]
+        dpi = max((v.definition.dpi for v in versions), default=150)
         total = sum(f.pages for f in batch.files.all()) or 1
         done = 0
         batch.pages.all().delete()
-        dpi = max((v.definition.dpi for v in batch.versions.select_related("definition")), default=150)
         for item in batch.files.all():
             with item.file.open("rb") as f:
                 content = f.read()

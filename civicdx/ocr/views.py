@@ -81,13 +81,7 @@ def batch_page(request, batch_id: int):
 @json_errors
 def batch_status(request, batch_id: int):
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
-    data = core_selectors.job_status(job_id=batch.job_id) if batch.job_id else {"status": "SUCCESSFUL", "progress": 0, "total": 0}
-    data["batch_status"] = batch.status
-    if batch.status in (Batch.Status.FAILED, Batch.Status.CANCELLED):
-        data["status"] = "FAILED"
-        data["message"] = batch.error or batch.get_status_display()
-    data["result_url"] = reverse("ocr:batch", args=[batch.pk]) if data["status"] in ("SUCCESSFUL", "FAILED") else ""
-    return JsonResponse(data)
+    return JsonResponse(core_selectors.work_status(batch, key="batch_status", result_url=reverse("ocr:batch", args=[batch.pk])))
 
 
 @handles_errors
